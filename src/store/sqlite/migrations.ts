@@ -1,0 +1,5 @@
+import type { Migration } from './migration-types.js';
+import { migration001UsageEvents } from './migrations/001-usage-events.js';
+
+/** Every SQLite migration in order. Append new ones; never edit or reorder an applied one. */
+export const SQLITE_MIGRATIONS: readonly Migration[] = [migration001UsageEvents];
