@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load-config.js';
+import { startGateway } from '../../gateway/start-gateway.js';
+import { parsePort } from '../cli-parsers.js';
+
+/** `tokenmeter start`: runs the metered gateway until SIGINT/SIGTERM, then flushes the ledger. */
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run the metered gateway (OpenAI- and Anthropic-compatible) on the embedded SQLite ledger by default')
+    .option('-p, --port <port>', 'port to listen on (env TOKENMETER_PORT; default 4000)', parsePort)
+    .option('-H, --host <host>', 'interface to bind (default 127.0.0.1)')
+    .option('--db <path>', 'SQLite ledger file (env TOKENMETER_DB; default ./.tokenmeter/tokenmeter.db)')
+    .option('--database-url <url>', 'Postgres ledger URL (env TOKENMETER_DATABASE_URL)')
+    .option('-c, --config <file>', 'config file (default ./tokenmeter.yaml when present)')
+    .option('--openai-url <url>', 'OpenAI-compatible upstream base URL including /v1 (e.g. http://127.0.0.1:9000/v1)')
+    .option('--anthropic-url <url>', 'Anthropic upstream base URL without /v1')
+    .action(async (options) => {
+      const config = loadConfig(options.config, {
+        host: options.host,
+        port: options.port,
+        db: options.db,
+        databaseUrl: options.databaseUrl,
+        openaiUrl: options.openaiUrl,
+        anthropicUrl: options.anthropicUrl,
+      });
+      const gateway = await startGateway(config);
+      process.stdout.write(`tokenmeter listening on ${gateway.url}\n`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        process.stderr.write(`tokenmeter: ${signal} received, finishing in-flight requests and flushing the ledger\n`);
+        gateway.close().then(
+          () => {
+            const stats = gateway.writer.stats();
+            process.stderr.write(`tokenmeter: stopped; ${stats.written} events written, ${stats.dropped} dropped\n`);
+            process.exit(0);
+          },
+          (error) => {
+            process.stderr.write(`tokenmeter: error while stopping: ${error?.message ?? error}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}

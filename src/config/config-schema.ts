@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+/** A price row an operator adds or overrides (negotiated rates, private models); same shape as prices/catalog.json. */
+const priceOverride = z.strictObject({
+  model: z.string().min(1),
+  provider: z.string().min(1),
+  aliases: z.array(z.string()).optional(),
+  kind: z.enum(['chat', 'embedding']).default('chat'),
+  effectiveFrom: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD').default('1970-01-01'),
+  source: z.string().default('operator config'),
+  input: z.union([z.string(), z.number()]).transform(String),
+  output: z.union([z.string(), z.number()]).transform(String).optional(),
+  cacheRead: z.union([z.string(), z.number()]).transform(String).optional(),
+  cacheWrite5m: z.union([z.string(), z.number()]).transform(String).optional(),
+  cacheWrite1h: z.union([z.string(), z.number()]).transform(String).optional(),
+  batchInput: z.union([z.string(), z.number()]).transform(String).optional(),
+  batchOutput: z.union([z.string(), z.number()]).transform(String).optional(),
+});
+
+const provider = (defaultUrl: string, defaultKeyEnv: string) =>
+  z
+    .strictObject({
+      /** Base URL of the provider's API (OpenAI: including /v1; Anthropic: without it). */
+      baseUrl: z.url().default(defaultUrl),
+      /** Name of the environment variable holding a server-side provider key (the key itself never goes in config). */
+      apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name').default(defaultKeyEnv),
+    })
+    .prefault({});
+
+/** The whole tokenmeter.yaml. Every key is optional; unknown keys are errors. */
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(4000),
+      /** Largest accepted request body; larger requests get 413. */
+      bodyLimitBytes: positiveInt.default(10 * 1024 * 1024),
+      /** How long to wait for the upstream's response headers (and between body chunks). */
+      upstreamTimeoutMs: positiveInt.default(600_000),
+    })
+    .prefault({}),
+  providers: z
+    .strictObject({
+      openai: provider('https://api.openai.com/v1', 'OPENAI_API_KEY'),
+      anthropic: provider('https://api.anthropic.com', 'ANTHROPIC_API_KEY'),
+    })
+    .prefault({}),
+  store: z
+    .strictObject({
+      kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
+      /** SQLite file (embedded default). */
+      path: z.string().min(1).default('./.tokenmeter/tokenmeter.db'),
+      /** Postgres connection URL; prefer TOKENMETER_DATABASE_URL so credentials stay out of files. */
+      url: z.string().optional(),
+    })
+    .prefault({}),
+  ledger: z
+    .strictObject({
+      maxBatch: positiveInt.default(1000),
+      flushIntervalMs: positiveInt.default(50),
+      maxQueue: positiveInt.default(100_000),
+      /** What happens when the queue is full: flush at once (never lose) or drop and count. */
+      overflow: z.enum(['flush', 'drop']).default('flush'),
+    })
+    .prefault({}),
+  privacy: z
+    .strictObject({
+      /** Store prompt and completion text in the ledger. Off by default. */
+      captureText: z.boolean().default(false),
+    })
+    .prefault({}),
+  prices: z
+    .strictObject({
+      overrides: z.array(priceOverride).default([]),
+    })
+    .prefault({}),
+});
+
+/** Validated, defaulted configuration (frozen after load). */
+export type TokenmeterConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+import { startStack, eventually } from '../support/stack.js';
+
+test('a caller that disconnects mid-stream is still recorded, with estimated tokens', async () => {
+  const stack = await startStack({ simulator: { interChunkMs: 15 } });
+  try {
+    const body = JSON.stringify({ model: 'gpt-4o-mini', stream: true, max_tokens: 400, messages: [{ role: 'user', content: 'Tell me a long story about tokens.' }] });
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request(`${stack.openaiBase}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k', 'x-tokenmeter-feature': 'story' } }, (res) => {
+        let seen = 0;
+        res.on('data', (chunk: Buffer) => {
+          seen += chunk.length;
+          if (seen > 600) {
+            req.destroy();
+            resolve();
+          }
+        });
+        res.on('error', () => undefined);
+      });
+      req.on('error', () => undefined);
+      req.once('error', reject);
+      req.end(body);
+    });
+    const event = await eventually(async () => (await stack.events()).find((e) => e.attribution.feature === 'story'));
+    assert.equal(event.errorType, 'client_disconnect');
+    assert.equal(event.estimated, true);
+    assert.ok(event.usage.inputUncached > 0, 'prompt tokens estimated with the tokenizer');
+    assert.ok(event.usage.output > 0 && event.usage.output < 400, `output estimated from what was streamed (${event.usage.output})`);
+    assert.ok(event.cost!.total > 0, 'an estimated cost, not zero');
+  } finally {
+    await stack.close();
+  }
+});
+
+test('an upstream reset mid-stream breaks the caller stream and is recorded as estimated', async () => {
+  const stack = await startStack();
+  try {
+    const openai = new OpenAI({ apiKey: 'k', baseURL: stack.openaiBase, maxRetries: 0 });
+    const stream = await openai.chat.completions.create(
+      { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Stream something.' }] },
+      { headers: { 'x-simulator-fault': 'reset', 'x-tokenmeter-feature': 'reset-openai' } },
+    );
+    await assert.rejects(async () => {
+      for await (const _ of stream) void _;
+    });
+    const anthropic = new Anthropic({ apiKey: 'k', baseURL: stack.anthropicBase, maxRetries: 0 });
+    const astream = anthropic.messages.stream(
+      { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'Stream something.' }] },
+      { headers: { 'x-simulator-fault': 'reset', 'x-tokenmeter-feature': 'reset-anthropic' } },
+    );
+    await assert.rejects(astream.finalMessage());
+    const events = await eventually(async () => {
+      const all = await stack.events();
+      const a = all.find((e) => e.attribution.feature === 'reset-openai');
+      const b = all.find((e) => e.attribution.feature === 'reset-anthropic');
+      return a && b ? [a, b] : null;
+    });
+    for (const event of events) {
+      assert.equal(event.errorType, 'upstream_reset');
+      assert.equal(event.estimated, true);
+      assert.ok(event.usage.inputUncached > 0);
+    }
+  } finally {
+    await stack.close();
+  }
+});
+
+test('an unreachable upstream gives 502 in the caller shape and is recorded', async () => {
+  const stack = await startStack({ openaiUrl: 'http://127.0.0.1:1/v1' });
+  try {
+    const openai = new OpenAI({ apiKey: 'k', baseURL: stack.openaiBase, maxRetries: 0 });
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+      (error: any) => error instanceof OpenAI.InternalServerError && error.status === 502 && error.code === 'upstream_unreachable',
+    );
+    const [event] = await stack.events();
+    assert.equal(event!.status, 502);
+    assert.equal(event!.errorType, 'upstream_unreachable');
+  } finally {
+    await stack.close();
+  }
+});
+
+test('an upstream that never answers gives 504 after the configured timeout', async () => {
+  const stack = await startStack({ configYaml: 'server:\n  upstreamTimeoutMs: 300\n' });
+  try {
+    const anthropic = new Anthropic({ apiKey: 'k', baseURL: stack.anthropicBase, maxRetries: 0 });
+    await assert.rejects(
+      anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-simulator-fault': 'timeout' } }),
+      (error: any) => error instanceof Anthropic.APIError && error.status === 504,
+    );
+    const [event] = await stack.events();
+    assert.equal(event!.status, 504);
+    assert.equal(event!.errorType, 'upstream_timeout');
+  } finally {
+    await stack.close();
+  }
+});
