@@ -228,9 +228,7 @@ export class PriceCatalog {
       if (stripped) return choose(stripped, wanted);
     }
     if (DISTINCT_SNAPSHOTS.has(name)) return null;
-    const family = familyKey(name);
-    if (family === name) return null;
-    const byFamily = this.#family.get(family);
+    const byFamily = this.#family.get(familyKey(name));
     return byFamily ? choose(byFamily, wanted) : null;
   }
 }
