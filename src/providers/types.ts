@@ -23,6 +23,11 @@ export interface StreamResult {
   error: { type: string; message: string } | null;
   /** Served model seen in any event (for estimates when usage is missing). */
   servedModel: string | null;
+  /**
+   * Usage known before the final usage arrived, set only when `parsed` is null: Anthropic's
+   * `message_start` gives exact input and cache counts, but its output count is not final.
+   */
+  partial?: ParsedUsage | null;
 }
 
 /**
