@@ -42,11 +42,13 @@ export type SpendDecision = { kind: 'allow' } | SpendDenial | SpendReroute;
 /** The one allow decision (shared, never mutated). */
 export const ALLOW: Readonly<{ kind: 'allow' }> = Object.freeze({ kind: 'allow' as const });
 
-/** Money for messages: `$49.98`, `$0.000125` (exact; at most 6 decimals, trailing zeros trimmed to 2). */
+/** Money for messages: `$49.98`, `$0.000001235` (truncated to 6 decimals, or to 4 significant digits below $0.001; at least 2 decimals). */
 export function formatUsd(pico: number | bigint): string {
   const text = picoToUsdString(pico);
-  const [whole, fraction = '00'] = text.split('.');
-  let shown = fraction.slice(0, 6).replace(/0+$/, '');
+  const [whole = '0', fraction = '00'] = text.split('.');
+  const firstDigit = fraction.search(/[1-9]/);
+  const decimals = /^-?0$/.test(whole) && firstDigit >= 0 ? Math.max(6, firstDigit + 4) : 6;
+  let shown = fraction.slice(0, decimals).replace(/0+$/, '');
   if (shown.length < 2) shown = shown.padEnd(2, '0');
   return `$${whole}.${shown}`;
 }
