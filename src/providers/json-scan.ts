@@ -15,15 +15,24 @@ export function jsonStringEnd(text: string, from: number): number {
   return -1;
 }
 
-/** Pushes the raw (still escaped) body of every string value of `"key":` (needle includes quotes and colon). */
+/**
+ * Pushes the raw (still escaped) body of every string value of `"key":` (needle includes quotes and colon).
+ * Searches without the leading quote and checks it after: `"` is the commonest byte of JSON, so a pattern
+ * starting with it makes indexOf stop at every key (measured ~2-4x slower).
+ */
 export function collectStringValues(text: string, needle: string, sink: string[]): number {
+  const tail = needle.slice(1);
   let added = 0;
-  let index = text.indexOf(needle);
+  let index = text.indexOf(tail);
   while (index !== -1) {
-    let position = index + needle.length;
+    let position = index + tail.length;
+    if (index === 0 || text.charCodeAt(index - 1) !== 34) {
+      index = text.indexOf(tail, position);
+      continue;
+    }
     while (text.charCodeAt(position) === 32) position++;
     if (text.charCodeAt(position) !== 34) {
-      index = text.indexOf(needle, position);
+      index = text.indexOf(tail, position);
       continue;
     }
     const end = jsonStringEnd(text, position + 1);
@@ -32,7 +41,7 @@ export function collectStringValues(text: string, needle: string, sink: string[]
       sink.push(text.slice(position + 1, end));
       added += end - position - 1;
     }
-    index = text.indexOf(needle, end + 1);
+    index = text.indexOf(tail, end + 1);
   }
   return added;
 }

@@ -1,7 +1,16 @@
 import { forEachSseEvent, SseEventSplitter } from './sse-event-splitter.js';
 
-/** Per-format logic of a stream meter: sees each complete event, may rewrite it. */
+/**
+ * Per-format logic of a stream meter. Text handed to it is the block decoded as latin1: one char per
+ * byte, so indices are byte offsets and decoding is a plain copy. JSON syntax and every key are ASCII;
+ * use `utf8()` on the (rare) pieces that are parsed or kept as text.
+ */
 export interface SseEventHandler {
+  /**
+   * Sees a whole run of complete events first (block-wide substring scans are cheaper than per-event
+   * work); returns false when no event in it needs `onEvent`.
+   */
+  scan?(text: string): boolean;
   /**
    * One complete event (`text.slice(start, end)` is its original text). Returns undefined to forward it
    * as is, or the text to forward instead ('' drops it, or holds it for later). Replacements are only
@@ -10,6 +19,12 @@ export interface SseEventHandler {
   onEvent(name: string | null, data: string, text: string, start: number, end: number): string | undefined;
   /** Upstream ended: text still to forward (events the handler held back), if any. */
   onEnd?(): string | undefined;
+}
+
+/** Decodes latin1-decoded text (one char per byte) back into the UTF-8 string it encodes. */
+export function utf8(latin1Text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[^\x00-\x7f]/.test(latin1Text) ? Buffer.from(latin1Text, 'latin1').toString('utf8') : latin1Text;
 }
 
 /**
@@ -31,7 +46,7 @@ export class SseMeterPipe {
   write(chunk: Buffer): Buffer | string | null {
     const block = this.#splitter.push(chunk);
     if (!this.#rewrite) {
-      if (block !== null) this.#visit(block.toString('utf8'));
+      if (block !== null) this.#process(block);
       return chunk;
     }
     return block === null ? null : this.#process(block);
@@ -40,34 +55,29 @@ export class SseMeterPipe {
   /** Upstream ended: meters a trailing event that lacked its blank line; returns what is left to forward. */
   end(): Buffer | string | null {
     const tail = this.#splitter.flush();
-    if (!this.#rewrite) {
-      if (tail !== null) this.#visit(tail.toString('utf8'));
-      this.#handler.onEnd?.();
-      return null;
-    }
     const out = tail === null ? null : this.#process(tail);
     const held = this.#handler.onEnd?.();
+    if (!this.#rewrite) return null;
     if (!held) return out;
-    return out === null ? held : `${typeof out === 'string' ? out : out.toString('utf8')}${held}`;
+    return out === null ? held : Buffer.concat([out, Buffer.from(held, 'utf8')]);
   }
 
-  #visit(text: string): void {
-    forEachSseEvent(text, (name, data, start, end) => {
-      this.#handler.onEvent(name, data, text, start, end);
-    });
-  }
-
-  #process(block: Buffer): Buffer | string {
-    const text = block.toString('utf8');
-    let out: string | null = null;
+  #process(block: Buffer): Buffer {
+    const text = block.toString('latin1');
+    const handler = this.#handler;
+    if (handler.scan && !handler.scan(text)) return block;
+    let pieces: Buffer[] | null = null;
     let copied = 0;
     forEachSseEvent(text, (name, data, start, end) => {
-      const replacement = this.#handler.onEvent(name, data, text, start, end);
-      if (replacement === undefined) return;
-      out = (out ?? '') + text.slice(copied, start) + replacement;
+      const replacement = handler.onEvent(name, data, text, start, end);
+      if (replacement === undefined || !this.#rewrite) return;
+      pieces ??= [];
+      pieces.push(block.subarray(copied, start), Buffer.from(replacement, 'utf8'));
       copied = end;
     });
-    if (out === null) return block;
-    return out + text.slice(copied);
+    if (pieces === null) return block;
+    const parts: Buffer[] = pieces;
+    parts.push(block.subarray(copied));
+    return Buffer.concat(parts);
   }
 }

@@ -1,6 +1,6 @@
 import { asObject, asString } from '../json-fields.js';
 import { firstStringValue, parseJsonObject } from '../json-scan.js';
-import { SseMeterPipe, type SseEventHandler } from '../sse-meter-pipe.js';
+import { SseMeterPipe, utf8, type SseEventHandler } from '../sse-meter-pipe.js';
 import { streamErrorFrom } from '../stream-error.js';
 import { StreamTextCollector } from '../stream-text-collector.js';
 import type { ParsedUsage, StreamMeter, StreamMeterOptions, StreamResult } from '../types.js';
@@ -40,16 +40,22 @@ export function createAnthropicMessagesStreamMeter(options: StreamMeterOptions =
   }
 
   const handler: SseEventHandler = {
+    scan(block) {
+      // The text keys occur only in content_block_delta (message_start content is empty, block starts hold
+      // empty strings), so one pass over the block suffices; plain delta runs need no per-event work.
+      text.collect(block, TEXT_KEYS);
+      return held !== null || block.includes('message_') || block.includes('vent: error') || block.includes('"type":"error"');
+    },
     onEvent(name, data, source, start, end) {
       const type = name ?? firstStringValue(data, '"type":');
       if (type === 'content_block_delta') {
-        text.collect(data, TEXT_KEYS);
+        // collected in scan()
       } else if (type === 'ping') {
         if (held === null) return undefined;
-        held.after += source.slice(start, end);
+        held.after += utf8(source.slice(start, end));
         return '';
       } else if (type === 'message_delta') {
-        const event = parseJsonObject(data);
+        const event = parseJsonObject(utf8(data));
         const usage = asObject(event?.usage);
         if (usage) {
           merged ??= {};
@@ -58,20 +64,20 @@ export function createAnthropicMessagesStreamMeter(options: StreamMeterOptions =
         }
         if (!annotating || !event) return undefined;
         const previous = release(false);
-        held = { name, event, raw: source.slice(start, end), after: '' };
+        held = { name, event, raw: utf8(source.slice(start, end)), after: '' };
         return previous;
       } else if (type === 'message_start') {
-        const message = asObject(parseJsonObject(data)?.message);
+        const message = asObject(parseJsonObject(utf8(data))?.message);
         servedModel = asString(message?.model) ?? servedModel;
         const usage = asObject(message?.usage);
         if (usage) merged = { ...usage, ...(merged ?? {}) };
       } else if (type === 'message_stop') {
         completed = true;
       } else if (type === 'error') {
-        error = streamErrorFrom(parseJsonObject(data));
+        error = streamErrorFrom(parseJsonObject(utf8(data)));
       }
       if (held === null) return undefined;
-      return release(true) + source.slice(start, end);
+      return release(true) + utf8(source.slice(start, end));
     },
     onEnd() {
       return held === null ? undefined : release(true);

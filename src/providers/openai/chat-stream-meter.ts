@@ -1,5 +1,5 @@
 import { firstStringValue, hasNonNullValue, parseJsonObject } from '../json-scan.js';
-import { SseMeterPipe, type SseEventHandler } from '../sse-meter-pipe.js';
+import { SseMeterPipe, utf8, type SseEventHandler } from '../sse-meter-pipe.js';
 import { streamErrorFrom } from '../stream-error.js';
 import { StreamTextCollector } from '../stream-text-collector.js';
 import type { ParsedUsage, StreamMeter, StreamMeterOptions, StreamResult } from '../types.js';
@@ -12,7 +12,8 @@ const TEXT_KEYS = ['"content":', '"arguments":', '"refusal":'] as const;
  * Meters an OpenAI Chat Completions SSE stream (`data: {chunk}` ... `data: [DONE]`). Usage comes from
  * the chunk whose `usage` is an object (with include_usage: `choices: []`, just before [DONE]). That
  * chunk is dropped when `dropUsageChunk` is set, or re-serialized with a top-level `tokenmeter` key when
- * `annotate` returns one. Only chunks that mention a non-null usage or an error are JSON-parsed.
+ * `annotate` returns one. A run of plain content chunks costs a few substring scans; only chunks with a
+ * non-null usage or an error are JSON-parsed.
  */
 export function createOpenAIChatStreamMeter(options: StreamMeterOptions = {}): StreamMeter {
   const text = new StreamTextCollector();
@@ -22,20 +23,27 @@ export function createOpenAIChatStreamMeter(options: StreamMeterOptions = {}): S
   let servedModel: string | null = null;
 
   const handler: SseEventHandler = {
+    scan(block) {
+      text.collect(block, TEXT_KEYS); // the keys only occur in chunk deltas, so one pass over the block suffices
+      // Cheap triggers (patterns with rare leading bytes): a usage object always has prompt_tokens.
+      return servedModel === null || block.includes('[DONE]') || block.includes('prompt_tokens') || block.includes('{"error"') || block.includes('vent: error');
+    },
     onEvent(name, data) {
       if (name === 'error') {
-        error = streamErrorFrom(parseJsonObject(data));
+        error = streamErrorFrom(parseJsonObject(utf8(data)));
         return undefined;
       }
       if (data.charCodeAt(0) === 91 /* [ */) {
         if (data.startsWith('[DONE]')) completed = true;
         return undefined;
       }
-      text.collect(data, TEXT_KEYS);
-      if (servedModel === null) servedModel = firstStringValue(data, '"model":');
+      if (servedModel === null) {
+        const model = firstStringValue(data, '"model":');
+        if (model !== null) servedModel = utf8(model);
+      }
       if (hasNonNullValue(data, '"usage":')) return onUsageChunk(name, data);
       if (data.includes('"error":')) {
-        const payload = parseJsonObject(data);
+        const payload = parseJsonObject(utf8(data));
         if (payload && payload.error) error = streamErrorFrom(payload);
       }
       return undefined;
@@ -43,7 +51,7 @@ export function createOpenAIChatStreamMeter(options: StreamMeterOptions = {}): S
   };
 
   function onUsageChunk(name: string | null, data: string): string | undefined {
-    const chunk = parseJsonObject(data);
+    const chunk = parseJsonObject(utf8(data));
     const usage = convertChatUsage(chunk);
     if (!chunk || !usage) return undefined;
     parsed = usage;

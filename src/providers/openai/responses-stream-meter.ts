@@ -1,6 +1,6 @@
 import { asObject, asString } from '../json-fields.js';
 import { firstStringValue, parseJsonObject } from '../json-scan.js';
-import { SseMeterPipe, type SseEventHandler } from '../sse-meter-pipe.js';
+import { SseMeterPipe, utf8, type SseEventHandler } from '../sse-meter-pipe.js';
 import { streamErrorFrom } from '../stream-error.js';
 import { StreamTextCollector } from '../stream-text-collector.js';
 import type { ParsedUsage, StreamMeter, StreamMeterOptions, StreamResult } from '../types.js';
@@ -41,9 +41,9 @@ export function createOpenAIResponsesStreamMeter(options: StreamMeterOptions = {
       }
       if (TERMINAL_EVENTS.has(type)) return onTerminal(type, name, data);
       if (type === 'error') {
-        error = streamErrorFrom(parseJsonObject(data));
+        error = streamErrorFrom(parseJsonObject(utf8(data)));
       } else if (servedModel === null && (type === 'response.created' || type === 'response.in_progress')) {
-        servedModel = asString(asObject(parseJsonObject(data)?.response)?.model);
+        servedModel = asString(asObject(parseJsonObject(utf8(data))?.response)?.model);
       }
       return undefined;
     },
@@ -51,7 +51,7 @@ export function createOpenAIResponsesStreamMeter(options: StreamMeterOptions = {
 
   function onTerminal(type: string, name: string | null, data: string): string | undefined {
     completed = true;
-    const event = parseJsonObject(data);
+    const event = parseJsonObject(utf8(data));
     const response = asObject(event?.response);
     servedModel = asString(response?.model) ?? servedModel;
     if (type === 'response.failed') error = streamErrorFrom({ error: response?.error ?? null }, 'response_failed');
