@@ -55,7 +55,7 @@ export interface SimulatorOptions {
   cacheTtlMs: number;
   /** Anthropic cache lifetimes per `ttl` (tests may shorten them). Default 5m / 1h. */
   anthropicCacheTtlMs: Readonly<{ '5m': number; '1h': number }>;
-  /** Minimum cacheable length per Anthropic model prefix. Default: the reference table. */
+  /** Minimum cacheable length per Anthropic model prefix; entries given are merged over the reference table. */
   anthropicCacheMinTokens: Readonly<Record<string, number>>;
   /** Minimum cacheable length for Anthropic models matching no prefix. Default 1024. */
   anthropicCacheMinTokensDefault: number;
@@ -110,6 +110,8 @@ function positiveInt(name: string, value: unknown): number {
 export function resolveSimulatorOptions(partial: Partial<SimulatorOptions> = {}): Readonly<SimulatorOptions> {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
   const o: SimulatorOptions = { ...DEFAULT_SIMULATOR_OPTIONS, ...defined };
+  // A partial table refines the reference minimums rather than dropping them.
+  o.anthropicCacheMinTokens = { ...DEFAULT_ANTHROPIC_CACHE_MIN_TOKENS, ...(partial.anthropicCacheMinTokens ?? {}) };
   nonNegative('ttftMs', o.ttftMs);
   nonNegative('interChunkMs', o.interChunkMs);
   nonNegative('tokensPerSecond', o.tokensPerSecond);

@@ -5,12 +5,13 @@ import type { Simulator } from '../../src/simulator/index.js';
 
 /** An official OpenAI client pointed at the simulator (no retries, so errors surface as-is). */
 export function openAiClient(sim: Simulator, options: { timeout?: number; apiKey?: string } = {}): OpenAI {
-  return new OpenAI({ apiKey: options.apiKey ?? 'sk-test-key', baseURL: `${sim.url}/v1`, maxRetries: 0, timeout: options.timeout ?? 10_000 });
+  // logLevel off: fault tests break streams on purpose and the SDKs would log each parse failure.
+  return new OpenAI({ apiKey: options.apiKey ?? 'sk-test-key', baseURL: `${sim.url}/v1`, maxRetries: 0, timeout: options.timeout ?? 10_000, logLevel: 'off' });
 }
 
 /** An official Anthropic client pointed at the simulator (no retries). */
 export function anthropicClient(sim: Simulator, options: { timeout?: number } = {}): Anthropic {
-  return new Anthropic({ apiKey: 'sk-ant-test-key', baseURL: sim.url, maxRetries: 0, timeout: options.timeout ?? 10_000 });
+  return new Anthropic({ apiKey: 'sk-ant-test-key', baseURL: sim.url, maxRetries: 0, timeout: options.timeout ?? 10_000, logLevel: 'off' });
 }
 
 /** Independent OpenAI prompt count: gpt-tokenizer's own chat encoding (o200k, gpt-4o framing). */
