@@ -1,4 +1,3 @@
-import { estimateTokensFast } from '../core/token-estimate.js';
 import type { PromptFootprint } from '../core/usage-event.js';
 import { asObject } from './json-fields.js';
 
@@ -37,13 +36,21 @@ export function emptyFootprintChars(): FootprintChars {
   return { system: 0, tools: 0, history: 0, lastUser: 0 };
 }
 
+/**
+ * Chars / 4 rounded up: the rule of `estimateTokensFast` in core/token-estimate.ts, restated here so that
+ * importing the adapters does not load the o200k tokenizer (~250 ms and ~60 MB at start-up).
+ */
+export function charsToTokens(chars: number): number {
+  return chars > 0 ? Math.ceil(chars / 4) : 0;
+}
+
 /** Character counts to token estimates (chars / 4). */
 export function toFootprint(chars: FootprintChars): PromptFootprint {
   return {
-    system: estimateTokensFast(chars.system),
-    tools: estimateTokensFast(chars.tools),
-    history: estimateTokensFast(chars.history),
-    lastUser: estimateTokensFast(chars.lastUser),
+    system: charsToTokens(chars.system),
+    tools: charsToTokens(chars.tools),
+    history: charsToTokens(chars.history),
+    lastUser: charsToTokens(chars.lastUser),
   };
 }
 

@@ -78,3 +78,9 @@ test('embeddings: strings are estimated, token arrays counted exactly, no output
   const nested = inspectOpenAIRequest('embeddings', { model: 'e', input: [[1, 2], [3, 4, 5]], user: 'u' });
   assert.deepEqual([nested.footprint.lastUser, nested.maxOutputTokens, nested.stream, nested.user], [5, 0, false, 'u']);
 });
+
+test('footprint uses the same chars/4 rule as estimateTokensFast', async () => {
+  const { estimateTokensFast } = await import('../../core/token-estimate.js');
+  const { charsToTokens } = await import('../request-inspection.js');
+  for (const chars of [0, 1, 3, 4, 5, 399, 400, 401, 123_457]) assert.equal(charsToTokens(chars), estimateTokensFast(chars));
+});

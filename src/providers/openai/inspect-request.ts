@@ -1,7 +1,6 @@
-import { estimateTokensFast } from '../../core/token-estimate.js';
 import { asObject, asString } from '../json-fields.js';
 import {
-  contentChars, emptyFootprintChars, jsonChars, positiveInt, stringRecord, toFootprint,
+  charsToTokens, contentChars, emptyFootprintChars, jsonChars, positiveInt, stringRecord, toFootprint,
   type FootprintChars, type RequestInspection,
 } from '../request-inspection.js';
 
@@ -82,7 +81,7 @@ export function inspectEmbeddingsRequest(body: unknown): RequestInspection {
   const request = asObject(body) ?? {};
   const footprint = toFootprint(emptyFootprintChars());
   const input = request.input;
-  if (typeof input === 'string') footprint.lastUser = estimateTokensFast(input.length);
+  if (typeof input === 'string') footprint.lastUser = charsToTokens(input.length);
   else if (Array.isArray(input)) {
     let chars = 0;
     let tokens = 0;
@@ -91,7 +90,7 @@ export function inspectEmbeddingsRequest(body: unknown): RequestInspection {
       else if (typeof item === 'number') tokens += 1; // token ids are exact counts
       else if (Array.isArray(item)) tokens += item.length;
     }
-    footprint.lastUser = tokens + estimateTokensFast(chars);
+    footprint.lastUser = tokens + charsToTokens(chars);
   }
   return {
     model: asString(request.model),
