@@ -105,7 +105,10 @@ async function forward(req: IncomingMessage, res: ServerResponse, call: CallStat
     upstream = await ctx.upstream.send(upstreamUrl(ctx, route.family, req.url ?? route.path), 'POST', headers, upstreamBody, abort.signal);
   } catch (error) {
     res.off('close', onEarlyClose);
-    if (abort.signal.aborted) return settle(call, ctx, 499, 'client_disconnect', null);
+    if (abort.signal.aborted) {
+      settle(call, ctx, 499, 'client_disconnect', null);
+      return;
+    }
     const gatewayError = error as GatewayError;
     settle(call, ctx, gatewayError.status ?? 502, gatewayError.code ?? 'upstream_unreachable', null);
     throw error;

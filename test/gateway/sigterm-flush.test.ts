@@ -55,7 +55,7 @@ test('SIGTERM under load: every call that reached the provider is in the ledger'
     const ids = new Set<string>();
     for await (const event of ledger.events({ since: 0, until: Date.now() + 1000 })) ids.add(event.id);
     await ledger.close();
-    const upstreamCalls = sim.stats().requests['/v1/chat/completions'] ?? 0;
+    const upstreamCalls = sim.stats().byRoute['openai.chat'] ?? 0;
     assert.ok(okIds.length >= 150, `${okIds.length} responses before and during shutdown`);
     for (const id of okIds) assert.ok(ids.has(id), `answered call ${id} is in the ledger`);
     assert.equal(ids.size, upstreamCalls, 'one ledger event per upstream call, none lost');
