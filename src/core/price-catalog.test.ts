@@ -149,6 +149,10 @@ test('operator overrides win for the same model and date, and can add rows', () 
   assert.equal(overridden.resolve('gpt-4o', NOW)!.source, 'contract 2026');
   assert.equal(overridden.resolve('gpt-4o', Date.UTC(2026, 11, 2))!.prices.input, 1_000_000);
   assert.equal(overridden.resolve('ft:gpt-4o:acme', NOW)!.model, 'my-finetune');
+  assert.throws(() => new PriceCatalog(document.rows, [{ model: 'claude-sonnet-4-0', provider: 'anthropic', kind: 'chat', effectiveFrom: '2026-07-24', source: 'x', input: '2.00', output: '10.00' }]),
+    /name "claude-sonnet-4-0" is claimed by both/, 'a name may not mean two models of one provider');
+  const restated = new PriceCatalog(document.rows, [{ model: 'claude-haiku-4-5', provider: 'anthropic', kind: 'chat', effectiveFrom: '2026-07-24', source: 'x', input: '0.80', output: '4.00' }]);
+  assert.equal(restated.resolve('claude-haiku-4-5-20251001', NOW)!.prices.input, 800_000, 'aliases of the replaced row are kept');
   assert.equal(overridden.models().length, document.rows.length + 1);
   assert.throws(() => new PriceCatalog(document.rows, [{ ...base, model: 'gpt-4o', input: 'x' }]), /override row 0, model "gpt-4o": field "input"/);
 });

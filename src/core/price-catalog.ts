@@ -157,8 +157,10 @@ export class PriceCatalog {
       list.forEach((data, index) => {
         const row = parsePriceRow(data, `${origin} row ${index}`);
         const key = `${normalize(row.model)}\u0000${row.effectiveFrom}`;
-        if (!replace && merged.has(key)) throw new Error(`price ${origin} row ${index}, model "${row.model}": duplicate row for effectiveFrom ${data.effectiveFrom}`);
-        merged.set(key, { data, row });
+        const replaced = merged.get(key);
+        if (replaced && !replace) throw new Error(`price ${origin} row ${index}, model "${row.model}": duplicate row for effectiveFrom ${data.effectiveFrom}`);
+        // An override that only restates prices keeps the names the catalog row answered to.
+        merged.set(key, { data: replaced && data.aliases === undefined ? { ...data, aliases: replaced.data.aliases } : data, row });
       });
     };
     load(rows, 'catalog', false);
