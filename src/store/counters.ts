@@ -7,6 +7,8 @@
  * lease expires; expired holds are swept lazily whenever the key is touched, so a crashed request
  * heals itself without a background job. Counter keys live `ttlMs` after their last write
  * (windows roll over by key, never by deleting).
+ * Pass wall-clock time as `now` in production: Redis key TTLs run on Redis's own clock, so only
+ * leases and windows (not key lifetimes) follow an injected clock.
  */
 
 /** One counter a reservation must fit into. */
@@ -86,12 +88,15 @@ export interface HitResult {
 export interface CountersOptions {
   /** How long a held reservation is remembered after its lease, so a late settle still records spend. Default 10 min. */
   lateSettleGraceMs?: number;
-  /** How long a settled/released reservation is remembered to make settle/release idempotent. Default 60 s. */
+  /**
+   * How long a settled/released reservation is remembered so a repeat says `duplicate`. Default 10 s.
+   * After that a repeat says `unknown`; either way nothing is counted twice.
+   */
   settledRetentionMs?: number;
 }
 
 export const DEFAULT_LATE_SETTLE_GRACE_MS = 10 * 60 * 1000;
-export const DEFAULT_SETTLED_RETENTION_MS = 60 * 1000;
+export const DEFAULT_SETTLED_RETENTION_MS = 10 * 1000;
 
 /** Atomic counters shared by gateway processes. Implementations: memory (one process), redis (many). */
 export interface Counters {
@@ -131,7 +136,12 @@ export function assertValidReserve(request: ReserveRequest): void {
   if (!request.id) throw new Error('reserve: id is required');
   if (request.entries.length === 0) throw new Error('reserve: at least one entry is required');
   if (!(request.leaseMs > 0)) throw new Error('reserve: leaseMs must be > 0');
-  for (const entry of request.entries) {
+  for (let index = 0; index < request.entries.length; index++) {
+    const entry = request.entries[index]!;
+    // A hold is tracked per (key, reservation): the same key twice would leak one of the holds.
+    for (let other = 0; other < index; other++) {
+      if (request.entries[other]!.key === entry.key) throw new Error(`reserve: key "${entry.key}" appears twice`);
+    }
     assertAmount('amount', entry.amount);
     assertAmount('limit', entry.limit);
     if (!(entry.ttlMs > 0)) throw new Error(`reserve: ttlMs of "${entry.key}" must be > 0`);

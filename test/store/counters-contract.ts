@@ -31,6 +31,8 @@ export function runCountersContract(name: string, open: () => Promise<CountersHa
     assert.deepEqual(second, { ok: false, index: 1, key: 'a', spent: 0, reserved: 60, amount: 50, limit: 100 });
     assert.deepEqual(await counters.get('c', T0), { spent: 0, reserved: 0 }, 'the entry that fitted holds nothing');
     assert.deepEqual(await counters.get('a', T0), { spent: 0, reserved: 60 });
+    await assert.rejects(counters.reserve({ id: 'r3', entries: [entry('d', 1, 100), entry('d', 1, 100)], leaseMs: 30_000, now: T0 }), /appears twice/);
+    await assert.rejects(counters.reserve({ id: 'r4', entries: [entry('d', 1.5, 100)], leaseMs: 30_000, now: T0 }), /safe integer/);
   });
 
   withStore('zero overrun under 500 concurrent reserves, and every refusal names the full key', async ({ counters, peers }) => {

@@ -40,6 +40,11 @@ export class MemoryCounters implements Counters {
   readonly kind = 'memory';
   private readonly cells = new Map<string, Cell>();
   private readonly records = new Map<string, ReservationRecord>();
+  /** Ids still held (few: the requests in flight), scanned by the sweep for abandoned holds. */
+  private readonly heldIds = new Set<string>();
+  /** Finished ids in the order they finished; retention is constant, so they expire front first. */
+  private finishedIds: string[] = [];
+  private finishedHead = 0;
   private readonly rates = new Map<string, RateCell>();
   private readonly lateSettleGraceMs: number;
   private readonly settledRetentionMs: number;
@@ -90,6 +95,7 @@ export class MemoryCounters implements Counters {
       amounts.push(entry.amount);
     }
     const reservation: Reservation = { id, keys, amounts, leaseExpiresAt };
+    this.heldIds.add(id);
     this.records.set(id, {
       reservation, ttls: entries.map((entry) => entry.ttlMs), reservedAt: now, state: 'held',
       forgetAt: leaseExpiresAt + this.lateSettleGraceMs,
@@ -163,6 +169,9 @@ export class MemoryCounters implements Counters {
   async close(): Promise<void> {
     this.cells.clear();
     this.records.clear();
+    this.heldIds.clear();
+    this.finishedIds = [];
+    this.finishedHead = 0;
     this.rates.clear();
   }
 
@@ -227,13 +236,28 @@ export class MemoryCounters implements Counters {
   private finish(record: ReservationRecord, now: number): void {
     record.state = 'done';
     record.forgetAt = now + this.settledRetentionMs;
+    this.heldIds.delete(record.reservation.id);
+    this.finishedIds.push(record.reservation.id);
   }
 
   private maybeGc(now: number): void {
     if (now < this.nextGcAt) return;
     this.nextGcAt = now + GC_INTERVAL_MS;
     for (const [key] of this.cells) this.live(key, now);
-    for (const [id, record] of this.records) if (record.forgetAt <= now) this.records.delete(id);
+    for (const id of this.heldIds) {
+      if (this.records.get(id)!.forgetAt <= now) { this.records.delete(id); this.heldIds.delete(id); }
+    }
+    while (this.finishedHead < this.finishedIds.length) {
+      const id = this.finishedIds[this.finishedHead]!;
+      const record = this.records.get(id);
+      if (record && record.state === 'done' && record.forgetAt > now) break;
+      if (record && record.state === 'done') this.records.delete(id);
+      this.finishedHead++;
+    }
+    if (this.finishedHead > 1024 && this.finishedHead * 2 > this.finishedIds.length) {
+      this.finishedIds = this.finishedIds.slice(this.finishedHead);
+      this.finishedHead = 0;
+    }
     for (const [key, rate] of this.rates) if (rate.index < Math.floor(now / rate.windowMs) - 1) this.rates.delete(key);
   }
 }
