@@ -27,7 +27,8 @@ export function collectPromptText(body: Record<string, unknown>): string {
  * and cache counts), the tokenizer's count of the prompt and of the text generated so far otherwise.
  */
 export function estimateStreamUsage(result: StreamResult, body: Record<string, unknown>): Usage {
-  const usage = result.parsed ? { ...result.parsed.usage } : emptyUsage();
+  const known = result.parsed ?? result.partial ?? null;
+  const usage = known ? { ...known.usage } : emptyUsage();
   const inputKnown = usage.inputUncached + usage.cacheRead + usage.cacheWrite5m + usage.cacheWrite1h > 0;
   if (!inputKnown) usage.inputUncached = estimateTokens(collectPromptText(body));
   usage.output = Math.max(usage.output, estimateTokens(result.outputText));
