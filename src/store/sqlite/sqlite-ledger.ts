@@ -13,6 +13,13 @@ export interface SqliteLedgerOptions {
   rowsPerStatement?: number;
   /** Rows fetched per page while streaming `events()` (default 1,000). */
   pageSize?: number;
+  /**
+   * WAL pages written before an automatic checkpoint (default 10,000, ~40 MB). Larger than SQLite's 1,000 so a
+   * checkpoint copies each hot index page once per many batches instead of once per few (random-id inserts).
+   */
+  walAutocheckpointPages?: number;
+  /** Page cache in KiB (default 32,768 = 32 MB; SQLite's own default is 2 MB). */
+  cacheSizeKiB?: number;
   /** Clock for migration bookkeeping only. */
   now?: () => number;
 }
@@ -59,6 +66,8 @@ export class SqliteLedger implements Ledger {
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('temp_store = MEMORY');
+      db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages ?? 10_000))}`);
+      db.pragma(`cache_size = -${Math.max(2_048, Math.floor(options.cacheSizeKiB ?? 32_768))}`);
       migrateSqlite(db, options.now);
       return new SqliteLedger(db, options);
     } catch (error) {

@@ -56,11 +56,9 @@ CREATE TABLE usage_events (
   request_text TEXT,
   response_text TEXT
 );
--- Time-range scans and events() keyset pagination (ORDER BY ts, id).
+-- Time-range scans, grouped reports over a range and events() keyset pagination (ORDER BY ts, id).
+-- Deliberately no per-dimension indexes: reports group everything in a range, and each index costs ingest.
 CREATE INDEX usage_events_ts ON usage_events (ts, id);
--- Per-feature / per-tenant spend over a window (budgets, drill-down reports).
-CREATE INDEX usage_events_feature_ts ON usage_events (feature, ts);
-CREATE INDEX usage_events_tenant_ts ON usage_events (tenant, ts);
 -- Unpriced calls are rare; a partial index keeps \`report --unpriced\` cheap at any table size.
 CREATE INDEX usage_events_unpriced_ts ON usage_events (ts) WHERE cost_total IS NULL;
 `,
