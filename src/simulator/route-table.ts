@@ -1,6 +1,23 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import {
+  handleCancelMessageBatch,
+  handleCreateMessageBatch,
+  handleDeleteMessageBatch,
+  handleGetMessageBatch,
+  handleListMessageBatches,
+  handleMessageBatchResults,
+} from './anthropic-batch-handler.js';
 import { handleCountTokens, handleMessages } from './anthropic-messages-handler.js';
 import { handleAnthropicModels, handleOpenAiModels } from './model-list-handlers.js';
+import {
+  handleCancelBatch,
+  handleCreateBatch,
+  handleFileContent,
+  handleGetBatch,
+  handleGetFile,
+  handleListBatches,
+  handleUploadFile,
+} from './openai-batch-handler.js';
 import { handleChatCompletions } from './openai-chat-handler.js';
 import { handleEmbeddings } from './openai-embeddings-handler.js';
 import { handleGetResponse, handleResponses, handleResponsesInputTokens } from './openai-responses-handler.js';
@@ -15,18 +32,23 @@ export interface Route {
   /** Name used in stats (`openai.chat`, `anthropic.messages`, …). */
   name: string;
   provider: WireProvider;
-  method: 'GET' | 'POST';
+  method: HttpMethod;
   handler: Handler;
   /** Configured fault rates apply (generation endpoints); forced faults apply everywhere. */
   drawsFaults: boolean;
+  /** The body must be a JSON object (else 400); multipart uploads and reads take any body. */
+  jsonBody: boolean;
 }
 
-const route = (name: string, provider: WireProvider, method: 'GET' | 'POST', handler: Handler, drawsFaults = false): Route => ({
+type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+const route = (name: string, provider: WireProvider, method: HttpMethod, handler: Handler, drawsFaults = false): Route => ({
   name,
   provider,
   method,
   handler,
   drawsFaults,
+  jsonBody: method === 'POST',
 });
 
 const EXACT: ReadonlyMap<string, Route> = new Map([
@@ -37,11 +59,28 @@ const EXACT: ReadonlyMap<string, Route> = new Map([
   ['GET /v1/models', route('openai.models', 'openai', 'GET', handleOpenAiModels)],
   ['POST /v1/messages', route('anthropic.messages', 'anthropic', 'POST', handleMessages, true)],
   ['POST /v1/messages/count_tokens', route('anthropic.count_tokens', 'anthropic', 'POST', handleCountTokens)],
+  ['POST /v1/files', { ...route('openai.files.create', 'openai', 'POST', handleUploadFile), jsonBody: false }],
+  ['POST /v1/batches', route('openai.batches.create', 'openai', 'POST', handleCreateBatch)],
+  ['GET /v1/batches', route('openai.batches.list', 'openai', 'GET', handleListBatches)],
+  ['POST /v1/messages/batches', route('anthropic.batches.create', 'anthropic', 'POST', handleCreateMessageBatch)],
+  ['GET /v1/messages/batches', route('anthropic.batches.list', 'anthropic', 'GET', handleListMessageBatches)],
 ]);
+
+// Routes with one path parameter: [method, prefix, suffix, route].
+const PARAMETERIZED: ReadonlyArray<readonly [HttpMethod, string, string, Route]> = [
+  ['GET', '/v1/responses/', '', route('openai.responses.get', 'openai', 'GET', handleGetResponse)],
+  ['GET', '/v1/files/', '/content', route('openai.files.content', 'openai', 'GET', handleFileContent)],
+  ['GET', '/v1/files/', '', route('openai.files.get', 'openai', 'GET', handleGetFile)],
+  ['POST', '/v1/batches/', '/cancel', { ...route('openai.batches.cancel', 'openai', 'POST', handleCancelBatch), jsonBody: false }],
+  ['GET', '/v1/batches/', '', route('openai.batches.get', 'openai', 'GET', handleGetBatch)],
+  ['GET', '/v1/messages/batches/', '/results', route('anthropic.batches.results', 'anthropic', 'GET', handleMessageBatchResults)],
+  ['POST', '/v1/messages/batches/', '/cancel', { ...route('anthropic.batches.cancel', 'anthropic', 'POST', handleCancelMessageBatch), jsonBody: false }],
+  ['GET', '/v1/messages/batches/', '', route('anthropic.batches.get', 'anthropic', 'GET', handleGetMessageBatch)],
+  ['DELETE', '/v1/messages/batches/', '', route('anthropic.batches.delete', 'anthropic', 'DELETE', handleDeleteMessageBatch)],
+];
 
 const ANTHROPIC_MODELS_ROUTE = route('anthropic.models', 'anthropic', 'GET', handleAnthropicModels);
 const OPENAI_MODEL_ROUTE = route('openai.models', 'openai', 'GET', handleOpenAiModels);
-const GET_RESPONSE_ROUTE = route('openai.responses.get', 'openai', 'GET', handleGetResponse);
 
 /** True when a request speaks Anthropic's dialect (its SDK always sends `anthropic-version`). */
 export function looksAnthropic(path: string, headers: IncomingHttpHeaders): boolean {
@@ -61,8 +100,10 @@ export function matchRoute(method: string, path: string, headers: IncomingHttpHe
     const id = decodeURIComponent(trimmed.slice('/v1/models/'.length));
     return { route: looksAnthropic(trimmed, headers) ? ANTHROPIC_MODELS_ROUTE : OPENAI_MODEL_ROUTE, pathId: id };
   }
-  if (method === 'GET' && trimmed.startsWith('/v1/responses/')) {
-    return { route: GET_RESPONSE_ROUTE, pathId: decodeURIComponent(trimmed.slice('/v1/responses/'.length)) };
+  for (const [m, prefix, suffix, r] of PARAMETERIZED) {
+    if (m !== method || !trimmed.startsWith(prefix) || !trimmed.endsWith(suffix)) continue;
+    const id = trimmed.slice(prefix.length, trimmed.length - suffix.length);
+    if (id.length > 0 && !id.includes('/')) return { route: r, pathId: decodeURIComponent(id) };
   }
   return null;
 }

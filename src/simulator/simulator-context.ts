@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { IdGenerator } from './deterministic-hash.js';
 import type { PrefixCacheStore } from './prompt-cache-model.js';
 import type { SimulatorOptions } from './simulator-options.js';
+import type { BatchStore } from './batch-store.js';
 import type { WireError } from './wire-errors.js';
 
 /** Shared state every handler works against (one per simulator instance). */
@@ -11,12 +12,18 @@ export interface SimulatorContext {
   readonly promptCache: PrefixCacheStore;
   /** Stored Responses API answers, for `previous_response_id` and `GET /v1/responses/{id}`. */
   readonly storedResponses: BoundedStore<StoredResponse>;
+  /** Uploaded files and batches of both providers. */
+  readonly batches: BatchStore;
 }
 
 /** One parsed request as a handler sees it. */
 export interface SimulatorRequest {
-  /** Parsed JSON body (an object; handlers validate fields). */
+  /** Parsed JSON body (an object; handlers validate fields); `{}` for non-JSON bodies. */
   readonly body: Record<string, any>;
+  /** The body as received (multipart uploads read it). */
+  readonly rawBody: string;
+  /** `http://host:port` as the client addressed the simulator (for absolute URLs such as `results_url`). */
+  readonly baseUrl: string;
   readonly headers: IncomingHttpHeaders;
   /** Path parameter (e.g. a response id), when the route has one. */
   readonly pathId: string | null;
@@ -32,6 +39,8 @@ export interface SimulatorRequest {
 export type HandlerResult =
   | { kind: 'json'; status: 200; body: unknown; inputTokens: number; outputTokens: number; chunks: number }
   | { kind: 'error'; error: WireError }
+  /** A non-JSON body (file contents, JSONL results). */
+  | { kind: 'raw'; status: 200; contentType: string; body: string }
   | {
       kind: 'sse';
       /** Complete SSE events (`data: …\n\n` or `event: …\ndata: …\n\n`), in order. */
@@ -65,6 +74,16 @@ export class BoundedStore<T> {
   /** The value under `key`, if still kept. */
   get(key: string): T | undefined {
     return this.items.get(key);
+  }
+
+  /** Kept values, oldest first. */
+  values(): T[] {
+    return [...this.items.values()];
+  }
+
+  /** Forgets one entry. */
+  delete(key: string): void {
+    this.items.delete(key);
   }
 
   /** Forgets everything. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { BatchStore } from './batch-store.js';
 import { IdGenerator } from './deterministic-hash.js';
 import { FaultInjector } from './fault-injector.js';
 import { PrefixCacheStore } from './prompt-cache-model.js';
@@ -9,7 +10,7 @@ import { looksAnthropic, matchRoute, type Route } from './route-table.js';
 import { BoundedStore, type HandlerResult, type SimulatorContext, type StoredResponse } from './simulator-context.js';
 import type { FaultKind, SimulatorOptions } from './simulator-options.js';
 import { StatsCollector, type SimulatorRequestRecord, type SimulatorStats } from './simulator-stats.js';
-import { applyStreamFault, writeEventStream, writeJsonBody, type Pacing } from './sse-writer.js';
+import { applyStreamFault, writeEventStream, writeBody, type Pacing } from './sse-writer.js';
 import { clearTokenCache } from './token-counter.js';
 import { faultError, renderErrorBody, type WireError, type WireProvider } from './wire-errors.js';
 
@@ -39,7 +40,7 @@ export class SimulatorEngine {
 
   constructor(private readonly options: Readonly<SimulatorOptions>) {
     const ids = new IdGenerator(options.seed);
-    this.context = { options, ids, promptCache: new PrefixCacheStore(), storedResponses: new BoundedStore<StoredResponse>(1000) };
+    this.context = { options, ids, promptCache: new PrefixCacheStore(), storedResponses: new BoundedStore<StoredResponse>(1000), batches: new BatchStore() };
     this.faults = new FaultInjector(options);
     this.openAiLimits = new RateLimitTracker(options.rateLimits);
     this.anthropicLimits = new RateLimitTracker(options.rateLimits);
@@ -56,6 +57,7 @@ export class SimulatorEngine {
     this.stats.reset();
     this.context.promptCache.clear();
     this.context.storedResponses.clear();
+    this.context.batches.clear();
     this.faults.reset();
     clearTokenCache();
   }
@@ -124,10 +126,9 @@ export class SimulatorEngine {
     }
     const guard = checkAuth(provider, req.headers, this.options) ?? (provider === 'anthropic' ? checkAnthropicVersion(req.headers) : null);
     if (guard !== null) return this.sendError(exchange, guard);
-    if (match.route.method === 'POST' && (!parsed || body === null || typeof body !== 'object' || Array.isArray(body))) {
-      return this.sendError(exchange, malformedJson(provider));
-    }
-    const payload = (body ?? {}) as Record<string, any>;
+    const isObject = parsed && body !== null && typeof body === 'object' && !Array.isArray(body);
+    if (match.route.jsonBody && !isObject) return this.sendError(exchange, malformedJson(provider));
+    const payload = (isObject ? body : {}) as Record<string, any>;
     const choice = this.faults.choose(req.headers['x-simulator-fault'], payload.model, match.route.drawsFaults);
     if (choice.invalidHeader !== null) {
       return this.sendError(exchange, { status: 400, message: `x-simulator-fault: unknown fault kind '${choice.invalidHeader}'`, openAiType: 'invalid_request_error', param: null, code: null });
@@ -137,17 +138,23 @@ export class SimulatorEngine {
     if (fault === 'timeout') return; // accepted and never answered; close() drops the socket
     if (fault !== null && HTTP_FAULTS.has(fault)) return this.sendError(exchange, faultError(provider, fault, String(payload.model ?? 'unknown')), now);
 
-    const result = this.run(match.route, exchange, payload, match.pathId, now);
+    const result = this.run(match.route, exchange, payload, text, match.pathId, now);
     this.write(exchange, result, fault, now);
   }
 
-  private run(route: Route, exchange: Exchange, body: Record<string, any>, pathId: string | null, now: number): HandlerResult {
-    const outputTokensOverride = numericHeader(exchange.record.headers, 'x-simulator-output-tokens');
-    return route.handler(this.context, { body, headers: exchange.record.headers, pathId, outputTokensOverride, requestId: exchange.requestId, now });
+  private run(route: Route, exchange: Exchange, body: Record<string, any>, rawBody: string, pathId: string | null, now: number): HandlerResult {
+    const headers = exchange.record.headers;
+    const outputTokensOverride = numericHeader(headers, 'x-simulator-output-tokens');
+    const baseUrl = `http://${headers.host ?? '127.0.0.1'}`;
+    return route.handler(this.context, { body, rawBody, baseUrl, headers, pathId, outputTokensOverride, requestId: exchange.requestId, now });
   }
 
   private write(exchange: Exchange, result: HandlerResult, fault: FaultKind | null, now: number): void {
     if (result.kind === 'error') return this.sendError(exchange, result.error);
+    if (result.kind === 'raw') {
+      this.stats.answered(exchange.record, 200, false);
+      return writeBody(exchange.res, 200, this.headers(exchange, result.contentType, 0, {}), result.body, 0, null);
+    }
     // A stream-only fault on a JSON answer: `error-event` becomes the provider's 500.
     if (result.kind === 'json' && fault === 'error-event') return this.sendError(exchange, faultError(exchange.provider, '500', ''));
     const limits = exchange.provider === 'openai' ? this.openAiLimits : this.anthropicLimits;
@@ -157,7 +164,7 @@ export class SimulatorEngine {
       const delay = exchange.pacing.ttftMs + exchange.pacing.interChunkMs * result.chunks;
       const headers = this.headers(exchange, JSON_CONTENT_TYPE, delay, rateHeaders);
       this.stats.answered(exchange.record, 200, false);
-      return writeJsonBody(exchange.res, 200, headers, JSON.stringify(result.body), delay, fault);
+      return writeBody(exchange.res, 200, headers, JSON.stringify(result.body), delay, fault);
     }
     const headers = this.headers(exchange, SSE_CONTENT_TYPE, exchange.pacing.ttftMs, rateHeaders);
     headers['cache-control'] = 'no-cache';
@@ -195,6 +202,6 @@ export class SimulatorEngine {
     }
     const headers = this.headers(exchange, JSON_CONTENT_TYPE, 0, extra);
     this.stats.answered(exchange.record, error.status, false);
-    writeJsonBody(exchange.res, error.status, headers, renderErrorBody(exchange.provider, error, exchange.requestId), 0, null);
+    writeBody(exchange.res, error.status, headers, renderErrorBody(exchange.provider, error, exchange.requestId), 0, null);
   }
 }

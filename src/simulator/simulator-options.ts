@@ -67,6 +67,8 @@ export interface SimulatorOptions {
   retryAfterMs: number;
   /** Limits reported in rate-limit headers (per minute; never enforced). */
   rateLimits: Readonly<{ requestsPerMinute: number; tokensPerMinute: number }>;
+  /** Batches (both providers) finish this long after creation, evaluated when next read. Default 0. */
+  batchCompletionMs: number;
   /** Clock in epoch ms (ids' `created`, cache TTLs, rate windows); tests may pass a fake. Default Date.now. */
   now: () => number;
 }
@@ -89,6 +91,7 @@ export const DEFAULT_SIMULATOR_OPTIONS: Readonly<SimulatorOptions> = Object.free
   embeddingDimensions: 256,
   retryAfterMs: 1000,
   rateLimits: Object.freeze({ requestsPerMinute: 10_000, tokensPerMinute: 30_000_000 }),
+  batchCompletionMs: 0,
   now: Date.now,
 });
 
@@ -130,6 +133,7 @@ export function resolveSimulatorOptions(partial: Partial<SimulatorOptions> = {})
   }
   positiveInt('embeddingDimensions', o.embeddingDimensions);
   nonNegative('retryAfterMs', o.retryAfterMs);
+  nonNegative('batchCompletionMs', o.batchCompletionMs);
   positiveInt('rateLimits.requestsPerMinute', o.rateLimits?.requestsPerMinute);
   positiveInt('rateLimits.tokensPerMinute', o.rateLimits?.tokensPerMinute);
   if (typeof o.now !== 'function') fail('now', 'must be a function returning epoch milliseconds');

@@ -93,10 +93,10 @@ export function writeEventStream(
 }
 
 /**
- * Sends a JSON body after `delayMs`. `reset` announces the full length, sends half and drops the
+ * Sends a complete (JSON or raw) body after `delayMs`. `reset` announces the full length, sends half and drops the
  * socket; `malformed-sse` (non-streaming) sends a truncated, unparseable body with status 200.
  */
-export function writeJsonBody(
+export function writeBody(
   res: ServerResponse,
   status: number,
   headers: OutgoingHttpHeaders,
