@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { spendConfigSchema } from './spend-config-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -75,6 +76,42 @@ export const configSchema = z.strictObject({
   prices: z
     .strictObject({
       overrides: z.array(priceOverride).default([]),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      /**
+       * open: callers pass provider keys, no virtual keys; keys: every call needs a tokenmeter virtual key;
+       * auto (default): keys as soon as one virtual key exists in the store.
+       */
+      mode: z.enum(['auto', 'open', 'keys']).default('auto'),
+      /** Environment variable holding the admin API token. */
+      adminTokenEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('TOKENMETER_ADMIN_TOKEN'),
+      /** How long a replica trusts its cached copy of a key (revocations reach other replicas within this). */
+      keyCacheMs: z.number().int().nonnegative().default(5000),
+    })
+    .prefault({}),
+  counters: z
+    .strictObject({
+      /** Shared counters for several replicas; prefer --redis-url or TOKENMETER_REDIS_URL. */
+      redisUrl: z.string().optional(),
+      /** When Redis is unreachable: refuse metered calls (fail-closed) or count locally (fail-open). */
+      onUnavailable: z.enum(['fail-closed', 'fail-open']).default('fail-closed'),
+      prefix: z.string().default('tokenmeter:'),
+    })
+    .prefault({}),
+  ...spendConfigSchema,
+  retries: z
+    .strictObject({
+      /** Total attempts per call at the gateway (1 = no gateway retries; the SDKs retry on their own). */
+      maxAttempts: z.number().int().min(1).max(10).default(1),
+      retryOn: z.array(z.number().int().min(400).max(599)).default([429, 500, 502, 503, 504, 529]),
+      backoffMs: z.number().int().nonnegative().default(250),
+      maxBackoffMs: z.number().int().nonnegative().default(4000),
+      /** Upper bound of retries as a fraction of first attempts in flight (a retry budget against storms). */
+      budgetRatio: z.number().min(0).max(1).default(0.2),
+      /** Models to try, in order, when every attempt on the requested model failed with a retryable status. */
+      fallbacks: z.record(z.string(), z.array(z.string())).default({}),
     })
     .prefault({}),
 });

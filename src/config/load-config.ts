@@ -19,6 +19,7 @@ export interface ConfigOverrides {
   databaseUrl?: string;
   openaiUrl?: string;
   anthropicUrl?: string;
+  redisUrl?: string;
 }
 
 /**
@@ -69,6 +70,8 @@ function applyOverrides(raw: Record<string, any>, overrides: ConfigOverrides, en
   const databaseUrl = overrides.databaseUrl ?? env.TOKENMETER_DATABASE_URL;
   if (databaseUrl) Object.assign(section('store'), { kind: 'postgres', url: databaseUrl });
   else if (db) Object.assign(section('store'), { kind: 'sqlite', path: db });
+  const redisUrl = overrides.redisUrl ?? env.TOKENMETER_REDIS_URL;
+  if (redisUrl) section('counters').redisUrl = redisUrl;
   const providers = section('providers');
   if (overrides.openaiUrl) (providers.openai ??= {}).baseUrl = overrides.openaiUrl;
   if (overrides.anthropicUrl) (providers.anthropic ??= {}).baseUrl = overrides.anthropicUrl;

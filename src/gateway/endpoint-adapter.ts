@@ -22,4 +22,6 @@ export interface EndpointAdapter {
   createStreamMeter?(options: StreamMeterOptions): StreamMeter;
   /** A rewritten body to send upstream for streams (OpenAI chat: ask for usage), or null to send it as is. */
   streamUpstreamBody?(body: Record<string, unknown>, info: RequestInfo): Record<string, unknown> | null;
+  /** Writes an output-token limit into the body (the field this endpoint uses). */
+  setMaxOutputTokens?(body: Record<string, unknown>, tokens: number): void;
 }

@@ -18,6 +18,8 @@ export const GATEWAY_ERRORS = {
   upstream_timeout: { status: 504, openai: 'api_error', anthropic: 'timeout_error' },
   gateway_error: { status: 500, openai: 'api_error', anthropic: 'api_error' },
   gateway_unavailable: { status: 503, openai: 'api_error', anthropic: 'overloaded_error' },
+  provider_key_missing: { status: 500, openai: 'api_error', anthropic: 'api_error' },
+  admin_unauthorized: { status: 401, openai: 'invalid_request_error', anthropic: 'authentication_error' },
 } as const;
 
 /** A stable tokenmeter error code. */

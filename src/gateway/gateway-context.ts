@@ -6,6 +6,9 @@ import type { Logger } from './logger.js';
 import type { UpstreamClient } from './upstream-client.js';
 import type { EventSink } from './usage-recorder.js';
 import type { ApiFamily } from './error-catalog.js';
+import type { AuthGate } from './auth-gate.js';
+import type { SpendControl } from './spend-control.js';
+import type { KeyStore } from '../store/key-store.js';
 
 /** Everything a request handler needs, built once at start-up. */
 export interface GatewayContext {
@@ -19,6 +22,9 @@ export interface GatewayContext {
   serverKeys: Partial<Record<ApiFamily, string>>;
   /** Base URLs without trailing slash: OpenAI's includes /v1, Anthropic's does not. */
   upstreamBase: Record<ApiFamily, string>;
+  auth: AuthGate;
+  keys: KeyStore;
+  spend: SpendControl;
 }
 
 /** The provider URL for a gateway path (query string kept). */

@@ -13,6 +13,15 @@ const countTokensAdapter = (inspect: EndpointAdapter['inspect']): EndpointAdapte
   parseUsage: () => ({ usage: emptyUsage(), raw: null, servedModel: null, serviceTier: null }),
 });
 
+/** Chat completions: keep whichever limit field the caller used; reasoning models only take max_completion_tokens. */
+function setChatMaxTokens(body: Record<string, unknown>, tokens: number): void {
+  const model = typeof body.model === 'string' ? body.model : '';
+  if ('max_completion_tokens' in body || /^(o\d|gpt-5)/.test(model)) {
+    body.max_completion_tokens = tokens;
+    delete body.max_tokens;
+  } else body.max_tokens = tokens;
+}
+
 /** Each metered endpoint's inspection, usage parsing and stream metering. */
 export const ENDPOINT_ADAPTERS: Partial<Record<Endpoint, EndpointAdapter>> = {
   'chat.completions': {
@@ -21,11 +30,15 @@ export const ENDPOINT_ADAPTERS: Partial<Record<Endpoint, EndpointAdapter>> = {
     createStreamMeter: createOpenAIChatStreamMeter,
     // Without include_usage an OpenAI stream carries no usage at all; ask for it and hide it again.
     streamUpstreamBody: (body, info) => (info.clientWantsUsage ? null : withIncludeUsage(body)),
+    setMaxOutputTokens: setChatMaxTokens,
   },
   responses: {
     inspect: inspectResponsesRequest,
     parseUsage: convertResponsesUsage,
     createStreamMeter: createOpenAIResponsesStreamMeter,
+    setMaxOutputTokens: (body, tokens) => {
+      body.max_output_tokens = tokens;
+    },
   },
   embeddings: {
     inspect: inspectEmbeddingsRequest,
@@ -36,6 +49,9 @@ export const ENDPOINT_ADAPTERS: Partial<Record<Endpoint, EndpointAdapter>> = {
     inspect: inspectMessagesRequest,
     parseUsage: convertMessagesUsage,
     createStreamMeter: createAnthropicMessagesStreamMeter,
+    setMaxOutputTokens: (body, tokens) => {
+      body.max_tokens = tokens;
+    },
   },
   'messages.count_tokens': countTokensAdapter(inspectMessagesRequest),
 };

@@ -14,6 +14,8 @@ import type { RequestInfo, EndpointAdapter } from './endpoint-adapter.js';
 import { buildUsageEvent, newCallId, priceRowFor, type CallRecord } from './usage-recorder.js';
 import { forwardStream } from './forward-stream.js';
 import { computeCost } from '../core/cost.js';
+import type { VirtualKeyRecord } from '../store/key-store.js';
+import { NO_TICKET, type SpendTicket } from './spend-control.js';
 
 /** State of one metered call, carried from parse to settle. */
 export interface CallState {
@@ -26,6 +28,12 @@ export interface CallState {
   info: RequestInfo;
   adapter: EndpointAdapter;
   record: CallRecord;
+  /** The caller's virtual key, null in open mode. */
+  key: VirtualKeyRecord | null;
+  /** Spend-control hold to settle when the call ends. */
+  ticket: SpendTicket;
+  /** The body object was changed (reroute, output cap) and must be re-serialized. */
+  bodyChanged: boolean;
 }
 
 /** Handles one request on a known route: parse, attribute, forward, meter, record. Never throws. */
@@ -36,6 +44,8 @@ export async function handleProxy(req: IncomingMessage, res: ServerResponse, rou
   try {
     if (!route.metered) return await passThrough(req, res, route, ctx);
     const call = await parseCall(req, route, ctx, id, startedAt);
+    await admit(req, call, ctx);
+    for (const name in call.ticket.headers) res.setHeader(name, call.ticket.headers[name]!);
     await forward(req, res, call, ctx);
   } catch (error) {
     sendError(res, route.family, error, ctx);
@@ -81,20 +91,65 @@ async function parseCall(req: IncomingMessage, route: RouteSpec, ctx: GatewayCon
     requestText: ctx.config.privacy.captureText ? rawBody.toString('utf8') : null,
     responseText: null,
   };
-  return { id, ts, startedAt, route, body: body as Record<string, unknown>, rawBody, info, adapter, record };
+  return { id, ts, startedAt, route, body: body as Record<string, unknown>, rawBody, info, adapter, record, key: null, ticket: NO_TICKET, bodyChanged: false };
+}
+
+/**
+ * Authenticates the caller (virtual keys) and runs spend control: caps, rate limits, budget
+ * reservation. Applies what they decided to the request (reroute, output cap); throws a denial.
+ */
+async function admit(req: IncomingMessage, call: CallState, ctx: GatewayContext): Promise<void> {
+  const key = await ctx.auth.authenticate(req.headers, call.route.family, call.ts);
+  if (key) {
+    call.key = key;
+    const attribution = call.record.attribution;
+    // The key decides who pays; headers cannot claim another tenant.
+    if (key.tenant) attribution.tenant = key.tenant;
+    if (key.team) attribution.team = key.team;
+    if (key.user) attribution.user = key.user;
+    if (!ctx.serverKeys[call.route.family]) {
+      throw new GatewayError('provider_key_missing', `no ${call.route.family} provider key is configured on the gateway; set ${call.route.family === 'openai' ? ctx.config.providers.openai.apiKeyEnv : ctx.config.providers.anthropic.apiKeyEnv} in its environment`);
+    }
+  }
+  const policies = ctx.spend.policiesFor(key);
+  if (policies === ctx.spend.policies && !ctx.spend.active) return;
+  const ticket = await ctx.spend.preflight(
+    {
+      subject: { attribution: call.record.attribution, keyId: key?.id ?? null, model: call.info.model },
+      provider: call.route.family,
+      endpoint: call.route.endpoint,
+      body: call.body,
+      rawBodyLength: call.rawBody.length,
+      mayWriteCache: call.route.family === 'anthropic' ? call.rawBody.includes('cache_control') : true,
+      maxOutputTokens: call.info.maxOutputTokens,
+      choices: typeof call.body.n === 'number' && call.body.n > 1 ? call.body.n : 1,
+    },
+    policies,
+    call.ts,
+  );
+  call.ticket = ticket;
+  if (ticket.rerouteTo) {
+    call.body.model = ticket.rerouteTo;
+    call.bodyChanged = true;
+  }
+  if (ticket.maxOutputTokens !== null && call.adapter.setMaxOutputTokens) {
+    call.adapter.setMaxOutputTokens(call.body, ticket.maxOutputTokens);
+    call.bodyChanged = true;
+  }
 }
 
 async function forward(req: IncomingMessage, res: ServerResponse, call: CallState, ctx: GatewayContext): Promise<void> {
   const { route, info, adapter } = call;
-  let upstreamBody: Buffer | string = call.rawBody;
+  let bodyObject: Record<string, unknown> | null = call.bodyChanged ? call.body : null;
   let dropUsageChunk = false;
   if (info.stream && adapter.streamUpstreamBody) {
     const rewritten = adapter.streamUpstreamBody(call.body, info);
     if (rewritten) {
-      upstreamBody = JSON.stringify(rewritten);
+      bodyObject = rewritten;
       dropUsageChunk = !info.clientWantsUsage;
     }
   }
+  const upstreamBody: Buffer | string = bodyObject ? JSON.stringify(bodyObject) : call.rawBody;
   const headers = buildUpstreamHeaders(req.headers, route.family, ctx.serverKeys[route.family], Buffer.byteLength(upstreamBody));
   const abort = new AbortController();
   const onEarlyClose = () => abort.abort();
@@ -168,6 +223,7 @@ export function settle(call: CallState, ctx: GatewayContext, status: number, err
   call.record.latencyMs = Math.round(performance.now() - call.startedAt);
   const event = buildUsageEvent(call.record, ctx.catalog);
   if (emit) ctx.sink.enqueue(event);
+  if (call.ticket.reservationId) void ctx.spend.settle(call.ticket, event, Date.now());
   return event;
 }
 

@@ -8,6 +8,14 @@ import { createLogger, type Logger } from './logger.js';
 import { startGatewayServer } from './gateway-server.js';
 import { ENDPOINT_ADAPTERS } from './provider-adapters.js';
 import type { GatewayContext } from './gateway-context.js';
+import { keyStoreFor } from '../store/open-key-store.js';
+import { AuthGate } from './auth-gate.js';
+import { SpendControl } from './spend-control.js';
+import { toSpendPolicies } from '../config/spend-config-schema.js';
+import { assertValidPolicies } from '../core/spend-policy.js';
+import type { Counters } from '../store/counters.js';
+import { MemoryCounters } from '../store/memory/memory-counters.js';
+import { RedisCounters } from '../store/redis/redis-counters.js';
 
 /** A running gateway with its ledger; `close` drains requests, then flushes every queued event. */
 export interface RunningGateway {
@@ -32,6 +40,19 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
     overflow: config.ledger.overflow,
   });
   const upstream = new UpstreamClient(config.server.upstreamTimeoutMs);
+  const policies = toSpendPolicies(config);
+  assertValidPolicies(policies);
+  const counters: Counters = config.counters.redisUrl
+    ? new RedisCounters({ url: config.counters.redisUrl, prefix: config.counters.prefix, onUnavailable: config.counters.onUnavailable, log: (level: 'warn' | 'info', message: string) => log[level](message) })
+    : new MemoryCounters();
+  const keys = keyStoreFor(ledger);
+  const auth = new AuthGate(config.auth.mode, keys, config.auth.keyCacheMs);
+  await auth.init(Date.now());
+  // A hold must outlive the longest call it covers, or it would heal itself while the call still runs.
+  const leaseMs = config.server.upstreamTimeoutMs * 2 + 60_000;
+  const spend = new SpendControl(policies, counters, catalog, leaseMs, log, (alert) =>
+    log.warn('budget threshold crossed', { policy: alert.policyId, scope: alert.scope.kind, value: alert.scopeValue, threshold: alert.threshold, spent_usd: Number(alert.spentPico) / 1e12, limit_usd: Number(alert.limitPico) / 1e12 }),
+  );
   const serverKeys: GatewayContext['serverKeys'] = {};
   const openaiKey = env[config.providers.openai.apiKeyEnv];
   const anthropicKey = env[config.providers.anthropic.apiKeyEnv];
@@ -45,6 +66,9 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
     log,
     adapters: ENDPOINT_ADAPTERS,
     serverKeys,
+    auth,
+    keys,
+    spend,
     upstreamBase: {
       openai: config.providers.openai.baseUrl.replace(/\/+$/, ''),
       anthropic: config.providers.anthropic.baseUrl.replace(/\/+$/, ''),
@@ -56,7 +80,9 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
     openai: context.upstreamBase.openai,
     anthropic: context.upstreamBase.anthropic,
     serverKeys: Object.keys(serverKeys),
-    auth: 'open (no virtual keys configured): callers pass their own provider keys',
+    auth: auth.keysRequired ? 'virtual keys required' : 'open (no virtual keys configured): callers pass their own provider keys',
+    counters: config.counters.redisUrl ? 'redis (shared across replicas)' : 'memory (this process only)',
+    policies: { budgets: policies.budgets.length, rateLimits: policies.rateLimits.length, taskCaps: policies.taskCaps.length },
   });
   let closing: Promise<void> | null = null;
   return {
@@ -70,6 +96,7 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
         await server.close();
         await writer.close();
         await upstream.close();
+        await counters.close();
         await ledger.close();
       })()),
   };

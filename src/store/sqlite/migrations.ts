@@ -1,5 +1,6 @@
 import type { Migration } from './migration-types.js';
 import { migration001UsageEvents } from './migrations/001-usage-events.js';
+import { migration002VirtualKeys } from './migrations/002-virtual-keys.js';
 
 /** Every SQLite migration in order. Append new ones; never edit or reorder an applied one. */
-export const SQLITE_MIGRATIONS: readonly Migration[] = [migration001UsageEvents];
+export const SQLITE_MIGRATIONS: readonly Migration[] = [migration001UsageEvents, migration002VirtualKeys];
