@@ -1,10 +1,10 @@
 import type { PriceCatalog } from '../core/price-catalog.js';
 import type { Endpoint } from '../core/usage-event.js';
 import type { TokenmeterConfig } from '../config/config-schema.js';
-import type { EndpointAdapter } from './endpoint-adapter.js';
+import type { EndpointAdapter } from '../providers/endpoint-adapter.js';
 import type { Logger } from './logger.js';
 import type { UpstreamClient } from './upstream-client.js';
-import type { EventSink } from './usage-recorder.js';
+import type { EventSink } from '../core/usage-event-builder.js';
 import type { ApiFamily } from './error-catalog.js';
 import type { AuthGate } from './auth-gate.js';
 import type { SpendControl } from './spend-control.js';

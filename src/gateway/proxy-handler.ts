@@ -10,8 +10,9 @@ import type { RouteSpec } from './routes.js';
 import { upstreamUrl, type GatewayContext } from './gateway-context.js';
 import { buildUpstreamHeaders, copyResponseHeaders } from './upstream-headers.js';
 import type { UpstreamResponse } from './upstream-client.js';
-import type { RequestInfo, EndpointAdapter } from './endpoint-adapter.js';
-import { buildUsageEvent, newCallId, priceRowFor, type CallRecord } from './usage-recorder.js';
+import type { RequestInfo, EndpointAdapter } from '../providers/endpoint-adapter.js';
+import { randomUUID } from 'node:crypto';
+import { buildUsageEvent, priceRowFor, type CallRecord } from '../core/usage-event-builder.js';
 import { forwardStream } from './forward-stream.js';
 import { computeCost } from '../core/cost.js';
 import type { VirtualKeyRecord } from '../store/key-store.js';
@@ -39,7 +40,7 @@ export interface CallState {
 /** Handles one request on a known route: parse, attribute, forward, meter, record. Never throws. */
 export async function handleProxy(req: IncomingMessage, res: ServerResponse, route: RouteSpec, ctx: GatewayContext): Promise<void> {
   const startedAt = performance.now();
-  const id = newCallId();
+  const id = randomUUID();
   res.setHeader('x-tokenmeter-request-id', id);
   try {
     if (!route.metered) return await passThrough(req, res, route, ctx);

@@ -13,8 +13,8 @@ import type { VirtualKeyRecord } from '../store/key-store.js';
 import type { UsageEvent } from '../core/usage-event.js';
 import { totalInputTokens } from '../core/usage.js';
 import { GatewayError } from './error-catalog.js';
-import { collectPromptText } from './estimate-usage.js';
-import { priceRowFor } from './usage-recorder.js';
+import { collectPromptText } from '../providers/estimate-usage.js';
+import { priceRowFor } from '../core/usage-event-builder.js';
 import type { Logger } from './logger.js';
 
 /** What preflight decided for a call that may go ahead. */

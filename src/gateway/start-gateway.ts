@@ -6,7 +6,7 @@ import type { Ledger } from '../store/ledger.js';
 import { UpstreamClient } from './upstream-client.js';
 import { createLogger, type Logger } from './logger.js';
 import { startGatewayServer } from './gateway-server.js';
-import { ENDPOINT_ADAPTERS } from './provider-adapters.js';
+import { ENDPOINT_ADAPTERS } from '../providers/endpoint-adapters.js';
 import type { GatewayContext } from './gateway-context.js';
 import { keyStoreFor } from '../store/open-key-store.js';
 import { AuthGate } from './auth-gate.js';

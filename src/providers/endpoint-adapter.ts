@@ -1,5 +1,5 @@
 import type { PromptFootprint } from '../core/usage-event.js';
-import type { ParsedUsage, StreamMeter, StreamMeterOptions } from '../providers/types.js';
+import type { ParsedUsage, StreamMeter, StreamMeterOptions } from './types.js';
 
 /** What the gateway reads from a request body before forwarding it. */
 export interface RequestInfo {

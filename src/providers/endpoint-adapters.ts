@@ -2,7 +2,7 @@ import {
   convertChatUsage, convertEmbeddingsUsage, convertMessagesUsage, convertResponsesUsage,
   createAnthropicMessagesStreamMeter, createOpenAIChatStreamMeter, createOpenAIResponsesStreamMeter,
   inspectChatRequest, inspectEmbeddingsRequest, inspectMessagesRequest, inspectResponsesRequest, withIncludeUsage,
-} from '../providers/index.js';
+} from './index.js';
 import { emptyUsage } from '../core/usage.js';
 import type { Endpoint } from '../core/usage-event.js';
 import type { EndpointAdapter } from './endpoint-adapter.js';

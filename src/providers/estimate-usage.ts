@@ -1,6 +1,6 @@
 import { estimateTokens } from '../core/token-estimate.js';
 import { emptyUsage, type Usage } from '../core/usage.js';
-import type { StreamResult } from '../providers/types.js';
+import type { StreamResult } from './types.js';
 
 /** Collects the human text of a request body (messages, system, instructions, input, tools) for estimates. */
 export function collectPromptText(body: Record<string, unknown>): string {

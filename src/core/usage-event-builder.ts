@@ -1,10 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import type { PriceCatalog } from '../core/price-catalog.js';
-import { computeCost } from '../core/cost.js';
-import { emptyUsage, type Usage } from '../core/usage.js';
-import type { CostBreakdown } from '../core/price-types.js';
-import type { Attribution, CacheStatus, Endpoint, PromptFootprint, UsageEvent } from '../core/usage-event.js';
-import type { ParsedUsage } from '../providers/types.js';
+import type { PriceCatalog } from './price-catalog.js';
+import { computeCost } from './cost.js';
+import { emptyUsage, type Usage } from './usage.js';
+import type { CostBreakdown } from './price-types.js';
+import type { Attribution, CacheStatus, Endpoint, PromptFootprint, UsageEvent } from './usage-event.js';
+/** Usage as a provider adapter parsed it (structurally src/providers/types.ts ParsedUsage). */
+export interface ParsedUsageLike {
+  usage: Usage;
+  raw: unknown;
+  servedModel: string | null;
+  serviceTier: string | null;
+}
+
 
 /** Where finished events go (the batched ledger writer). */
 export interface EventSink {
@@ -23,7 +29,7 @@ export interface CallRecord {
   status: number;
   errorType: string | null;
   stream: boolean;
-  parsed: ParsedUsage | null;
+  parsed: ParsedUsageLike | null;
   /** Usage used instead of `parsed.usage` when the provider's was missing or partial. */
   estimatedUsage: Usage | null;
   attribution: Attribution;
@@ -33,14 +39,11 @@ export interface CallRecord {
   footprint: PromptFootprint | null;
   requestText: string | null;
   responseText: string | null;
+  /** Where the call was metered (default gateway). */
+  source?: UsageEvent['source'];
 }
 
 const ZERO_COST: Readonly<CostBreakdown> = Object.freeze({ input: 0, cacheRead: 0, cacheWrite: 0, output: 0, requestFees: 0, total: 0 });
-
-/** A fresh call id (also the ledger's idempotency key and the x-tokenmeter-request-id header). */
-export function newCallId(): string {
-  return randomUUID();
-}
 
 /** Prices a call and builds its ledger row. Calls that returned no usage (errors) cost zero, not "unknown". */
 export function buildUsageEvent(record: CallRecord, catalog: PriceCatalog): UsageEvent {
@@ -80,7 +83,7 @@ export function buildUsageEvent(record: CallRecord, catalog: PriceCatalog): Usag
     retryOf: record.retryOf,
     cacheStatus: record.cacheStatus,
     footprint: record.footprint,
-    source: 'gateway',
+    source: record.source ?? 'gateway',
     requestText: record.requestText,
     responseText: record.responseText,
   };
