@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
 import { registerReportCommand } from './commands/report-command.js';
 import { registerExportCommand } from './commands/export-command.js';
+import { registerKeysCommand } from './commands/keys-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -19,5 +20,6 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerReportCommand(program);
   registerExportCommand(program);
+  registerKeysCommand(program);
   return program;
 }

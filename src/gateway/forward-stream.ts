@@ -18,7 +18,7 @@ export function forwardStream(res: ServerResponse, call: CallState, ctx: Gateway
     dropUsageChunk,
     annotate: (parsed) => streamAnnotation(call, ctx, parsed),
   });
-  const headers = copyResponseHeaders(upstream.headers);
+  const headers = copyResponseHeaders(upstream.headers, call.ticket.headers);
   headers['x-tokenmeter-request-id'] = call.id;
   // Time spent in the gateway before the request went upstream (the stream itself is relayed as it comes).
   headers['x-tokenmeter-overhead-ms'] = (sentAt - call.startedAt).toFixed(3);

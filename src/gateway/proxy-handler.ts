@@ -46,7 +46,6 @@ export async function handleProxy(req: IncomingMessage, res: ServerResponse, rou
     if (!route.metered) return await passThrough(req, res, route, ctx);
     const call = await parseCall(req, route, ctx, id, startedAt);
     await admit(req, call, ctx);
-    for (const name in call.ticket.headers) res.setHeader(name, call.ticket.headers[name]!);
     await forward(req, res, call, ctx);
   } catch (error) {
     sendError(res, route.family, error, ctx);
@@ -201,7 +200,7 @@ async function forwardWhole(res: ServerResponse, call: CallState, ctx: GatewayCo
   else errorType = upstreamErrorType(json, upstream.status);
   if (ctx.config.privacy.captureText) call.record.responseText = payload.toString('utf8');
   const event = settle(call, ctx, upstream.status, errorType, parsed, false);
-  const headers = copyResponseHeaders(upstream.headers);
+  const headers = copyResponseHeaders(upstream.headers, call.ticket.headers);
   headers['content-length'] = String(payload.length);
   headers['x-tokenmeter-request-id'] = call.id;
   if (event.cost) headers['x-tokenmeter-cost-usd'] = picoToUsdString(event.cost.total);

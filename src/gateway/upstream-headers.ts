@@ -39,13 +39,17 @@ export function buildUpstreamHeaders(
 
 const RESPONSE_SKIP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'content-encoding']);
 
-/** Upstream response headers safe to pass to the caller (length and framing are ours to set). */
-export function copyResponseHeaders(upstream: Record<string, string | string[] | undefined>): Record<string, string | string[]> {
+/**
+ * Upstream response headers safe to pass to the caller (length and framing are ours to set), with the
+ * gateway's own headers on top: its rate-limit headers describe the limit the caller hits first.
+ */
+export function copyResponseHeaders(upstream: Record<string, string | string[] | undefined>, own?: Record<string, string>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const name in upstream) {
     if (RESPONSE_SKIP.has(name)) continue;
     const value = upstream[name];
     if (value !== undefined) out[name] = value;
   }
+  if (own) for (const name in own) out[name] = own[name]!;
   return out;
 }

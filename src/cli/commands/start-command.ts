@@ -15,6 +15,7 @@ export function registerStartCommand(program: Command): void {
     .option('-c, --config <file>', 'config file (default ./tokenmeter.yaml when present)')
     .option('--openai-url <url>', 'OpenAI-compatible upstream base URL including /v1 (e.g. http://127.0.0.1:9000/v1)')
     .option('--anthropic-url <url>', 'Anthropic upstream base URL without /v1')
+    .option('--redis-url <url>', 'share budget and rate-limit counters through Redis (env TOKENMETER_REDIS_URL)')
     .action(async (options) => {
       const config = loadConfig(options.config, {
         host: options.host,
@@ -23,6 +24,7 @@ export function registerStartCommand(program: Command): void {
         databaseUrl: options.databaseUrl,
         openaiUrl: options.openaiUrl,
         anthropicUrl: options.anthropicUrl,
+        redisUrl: options.redisUrl,
       });
       const gateway = await startGateway(config);
       process.stdout.write(`tokenmeter listening on ${gateway.url}\n`);
