@@ -4,7 +4,7 @@
 // Id shape matters: random UUIDv4 ids scatter primary-key inserts over the whole index; time-ordered
 // UUIDv7 ids (src/store/event-id.ts) append. Both are measured by default.
 // Usage: npm run build && node bench/ledger-ingest-bench.mjs [--events 200000] [--batch 1000]
-//          [--rows-per-statement 64] [--checkpoint 10000] [--ids both|uuid4|uuid7] [--json]
+//          [--rows-per-statement 64] [--checkpoint 10000] [--ids both|uuid4|uuid7] [--report] [--json]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     checkpoint: { type: 'string', default: '10000' },
     ids: { type: 'string', default: 'both' },
     json: { type: 'boolean', default: false },
+    // Also time report queries and events() streaming over the ingested table.
+    report: { type: 'boolean', default: false },
   },
 });
 const total = Number(values.events);
@@ -93,6 +95,22 @@ async function measure(body) {
 }
 
 const rate = (n, s) => Math.round(n / s);
+
+/** Times the read side over the whole table: grouped reports (with exact p95), unpriced, streaming. */
+async function timeReads(ledger, ids) {
+  const out = [];
+  for (const by of ['feature', 'tenant', 'day', 'task']) {
+    let groups = 0;
+    const t = await measure(async () => { groups = (await ledger.report({ ...all, by })).length; });
+    out.push({ path: `report by ${by}`, ids, events: total, seconds: +t.seconds.toFixed(3), groups });
+  }
+  const u = await measure(async () => { await ledger.unpriced(all); });
+  out.push({ path: 'unpriced', ids, events: total, seconds: +u.seconds.toFixed(3) });
+  let streamed = 0;
+  const s = await measure(async () => { for await (const _ of ledger.events(all)) streamed += 1; });
+  out.push({ path: 'events() stream', ids, events: streamed, seconds: +s.seconds.toFixed(3), eventsPerSecond: rate(streamed, s.seconds) });
+  return out;
+}
 const dir = mkdtempSync(join(tmpdir(), 'tokenmeter-bench-'));
 const results = [];
 try {
@@ -104,6 +122,7 @@ try {
       for (let i = 0; i < total; i += batch) await ledger.append(events.slice(i, i + batch));
     });
     if ((await ledger.count(all)) !== total) throw new Error('append lost events');
+    if (values.report) results.push(...(await timeReads(ledger, ids)));
     await ledger.close();
     results.push({ path: 'SqliteLedger.append', ids, events: total, seconds: +append.seconds.toFixed(3),
       eventsPerSecond: rate(total, append.seconds), eventsPerCpuSecond: rate(total, append.cpuSeconds),
@@ -134,6 +153,10 @@ else {
   const fmt = (n) => n.toLocaleString('en-US');
   console.log(`${total} events, batch ${batch}, ${ledgerOptions.rowsPerStatement} rows/statement, wal_autocheckpoint ${ledgerOptions.walAutocheckpointPages}`);
   for (const r of results) {
+    if (!r.eventsPerCpuSecond) {
+      console.log(`${r.path.padEnd(20)} ${r.ids}  ${String(r.seconds).padStart(9)} s over ${fmt(r.events)} events${r.groups ? ` (${fmt(r.groups)} groups)` : ''}${r.eventsPerSecond ? `, ${fmt(r.eventsPerSecond)} events/s` : ''}`);
+      continue;
+    }
     const extra = r.bytesPerEvent ? `~${r.bytesPerEvent} B/event on disk` : `enqueue ${r.enqueueNsPerEvent} ns/event, ${r.batches} batches`;
     console.log(`${r.path.padEnd(20)} ${r.ids}  ${fmt(r.eventsPerSecond).padStart(9)} events/s wall  ${fmt(r.eventsPerCpuSecond).padStart(9)} events/CPU-s  (${r.seconds}s; ${extra})`);
   }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { UsageEvent } from '../../core/usage-event.js';
 import type { Ledger, ReportQuery, ReportRow, TimeRange, UnpricedRow } from '../ledger.js';
-import { decodeEventRow, encodeEventInto, EVENT_COLUMNS, type EventRow } from './sqlite-row-codec.js';
+import { decodeEventRow, encodeEventInto, EVENT_COLUMNS, RAW_ID, RAW_TS, type RawEventRow } from './sqlite-row-codec.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import { SqliteReportQueries } from './sqlite-report-queries.js';
 
@@ -48,12 +48,13 @@ export class SqliteLedger implements Ledger {
     this.pageSize = Math.max(1, options.pageSize ?? 1000);
     this.reports = new SqliteReportQueries(db);
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE ts >= ? AND ts < ?');
+    const columns = EVENT_COLUMNS.join(',');
     this.firstPageStmt = db.prepare(
-      'SELECT * FROM usage_events WHERE ts >= ? AND ts < ? ORDER BY ts, id LIMIT ?');
+      `SELECT ${columns} FROM usage_events WHERE ts >= ? AND ts < ? ORDER BY ts, id LIMIT ?`).raw(true);
     // Keyset pagination: restart at the last (ts, id) seen, so no statement stays open between pages
     // (an open better-sqlite3 iterator would lock the connection against the writer).
     this.nextPageStmt = db.prepare(
-      'SELECT * FROM usage_events WHERE ts >= ? AND ts < ? AND (ts > ? OR id > ?) ORDER BY ts, id LIMIT ?');
+      `SELECT ${columns} FROM usage_events WHERE ts >= ? AND ts < ? AND (ts > ? OR id > ?) ORDER BY ts, id LIMIT ?`).raw(true);
     this.insertMany = db.transaction((events: readonly UsageEvent[]) => this.insertRows(events));
   }
 
@@ -95,13 +96,14 @@ export class SqliteLedger implements Ledger {
   /** Streams [since, until) ordered by (ts, id), one page in memory at a time. */
   async *events(range: TimeRange): AsyncIterable<UsageEvent> {
     this.assertOpen();
-    let rows = this.firstPageStmt.all(range.since, range.until, this.pageSize) as EventRow[];
+    let rows = this.firstPageStmt.all(range.since, range.until, this.pageSize) as RawEventRow[];
     while (rows.length > 0) {
       for (const row of rows) yield decodeEventRow(row);
       if (rows.length < this.pageSize) return;
       const last = rows[rows.length - 1]!;
+      const lastTs = last[RAW_TS] as number;
       this.assertOpen();
-      rows = this.nextPageStmt.all(Math.max(range.since, last.ts), range.until, last.ts, last.id, this.pageSize) as EventRow[];
+      rows = this.nextPageStmt.all(Math.max(range.since, lastTs), range.until, lastTs, last[RAW_ID], this.pageSize) as RawEventRow[];
     }
   }
 

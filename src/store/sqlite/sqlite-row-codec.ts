@@ -37,79 +37,78 @@ export function encodeEventInto(event: UsageEvent, out: Bindable[]): void {
   );
 }
 
-/** A usage_events row as better-sqlite3 returns it (default number mode). */
-export interface EventRow {
-  id: string; ts: number; latency_ms: number; ttft_ms: number | null; provider: string; endpoint: string;
-  requested_model: string | null; served_model: string | null; priced_model: string | null;
-  status: number; error_type: string | null; stream: number; service_tier: string | null;
-  input_uncached: number; cache_read: number; cache_write_5m: number; cache_write_1h: number;
-  output_tokens: number; reasoning_tokens: number; web_search_requests: number;
-  raw_usage: string | null; estimated: number;
-  cost_input: number | null; cost_cache_read: number | null; cost_cache_write: number | null;
-  cost_output: number | null; cost_request_fees: number | null; cost_total: number | null;
-  feature: string | null; tenant: string | null; user_id: string | null; team: string | null;
-  task: string | null; template: string | null; env: string | null; tags: string;
-  attempt: number; retry_of: string | null; cache_status: string;
-  fp_system: number | null; fp_tools: number | null; fp_history: number | null; fp_last_user: number | null;
-  source: string; request_text: string | null; response_text: string | null;
-}
+/** Column positions in EVENT_COLUMNS, so raw rows (arrays) decode without per-row objects. */
+const C = Object.fromEntries(EVENT_COLUMNS.map((name, index) => [name, index])) as Record<(typeof EVENT_COLUMNS)[number], number>;
 
-/** Rebuilds the UsageEvent a row was written from. */
-export function decodeEventRow(row: EventRow): UsageEvent {
+/** A usage_events row in raw mode: values in EVENT_COLUMNS order (3x faster to read than row objects). */
+export type RawEventRow = unknown[];
+
+type Text = string | null;
+type Int = number | null;
+
+/** Rebuilds the UsageEvent a raw row was written from. */
+export function decodeEventRow(row: RawEventRow): UsageEvent {
+  const costTotal = row[C.cost_total] as Int;
+  const fpSystem = row[C.fp_system] as Int;
+  const tags = row[C.tags] as string;
   return {
-    id: row.id,
-    ts: row.ts,
-    latencyMs: row.latency_ms,
-    ttftMs: row.ttft_ms,
-    provider: row.provider,
-    endpoint: row.endpoint as Endpoint,
-    requestedModel: row.requested_model,
-    servedModel: row.served_model,
-    pricedModel: row.priced_model,
-    status: row.status,
-    errorType: row.error_type,
-    stream: row.stream === 1,
-    serviceTier: row.service_tier,
+    id: row[C.id] as string,
+    ts: row[C.ts] as number,
+    latencyMs: row[C.latency_ms] as number,
+    ttftMs: row[C.ttft_ms] as Int,
+    provider: row[C.provider] as string,
+    endpoint: row[C.endpoint] as Endpoint,
+    requestedModel: row[C.requested_model] as Text,
+    servedModel: row[C.served_model] as Text,
+    pricedModel: row[C.priced_model] as Text,
+    status: row[C.status] as number,
+    errorType: row[C.error_type] as Text,
+    stream: row[C.stream] === 1,
+    serviceTier: row[C.service_tier] as Text,
     usage: {
-      inputUncached: row.input_uncached,
-      cacheRead: row.cache_read,
-      cacheWrite5m: row.cache_write_5m,
-      cacheWrite1h: row.cache_write_1h,
-      output: row.output_tokens,
-      reasoning: row.reasoning_tokens,
-      webSearchRequests: row.web_search_requests,
+      inputUncached: row[C.input_uncached] as number,
+      cacheRead: row[C.cache_read] as number,
+      cacheWrite5m: row[C.cache_write_5m] as number,
+      cacheWrite1h: row[C.cache_write_1h] as number,
+      output: row[C.output_tokens] as number,
+      reasoning: row[C.reasoning_tokens] as number,
+      webSearchRequests: row[C.web_search_requests] as number,
     },
-    rawUsage: row.raw_usage,
-    estimated: row.estimated === 1,
-    cost: row.cost_total === null ? null : {
-      input: row.cost_input ?? 0,
-      cacheRead: row.cost_cache_read ?? 0,
-      cacheWrite: row.cost_cache_write ?? 0,
-      output: row.cost_output ?? 0,
-      requestFees: row.cost_request_fees ?? 0,
-      total: row.cost_total,
+    rawUsage: row[C.raw_usage] as Text,
+    estimated: row[C.estimated] === 1,
+    cost: costTotal === null ? null : {
+      input: (row[C.cost_input] as Int) ?? 0,
+      cacheRead: (row[C.cost_cache_read] as Int) ?? 0,
+      cacheWrite: (row[C.cost_cache_write] as Int) ?? 0,
+      output: (row[C.cost_output] as Int) ?? 0,
+      requestFees: (row[C.cost_request_fees] as Int) ?? 0,
+      total: costTotal,
     },
     attribution: {
-      feature: row.feature,
-      tenant: row.tenant,
-      user: row.user_id,
-      team: row.team,
-      task: row.task,
-      template: row.template,
-      env: row.env,
-      tags: row.tags === EMPTY_TAGS ? {} : (JSON.parse(row.tags) as Record<string, string>),
+      feature: row[C.feature] as Text,
+      tenant: row[C.tenant] as Text,
+      user: row[C.user_id] as Text,
+      team: row[C.team] as Text,
+      task: row[C.task] as Text,
+      template: row[C.template] as Text,
+      env: row[C.env] as Text,
+      tags: tags === EMPTY_TAGS ? {} : (JSON.parse(tags) as Record<string, string>),
     },
-    attempt: row.attempt,
-    retryOf: row.retry_of,
-    cacheStatus: row.cache_status as CacheStatus,
-    footprint: row.fp_system === null ? null : {
-      system: row.fp_system,
-      tools: row.fp_tools ?? 0,
-      history: row.fp_history ?? 0,
-      lastUser: row.fp_last_user ?? 0,
+    attempt: row[C.attempt] as number,
+    retryOf: row[C.retry_of] as Text,
+    cacheStatus: row[C.cache_status] as CacheStatus,
+    footprint: fpSystem === null ? null : {
+      system: fpSystem,
+      tools: (row[C.fp_tools] as Int) ?? 0,
+      history: (row[C.fp_history] as Int) ?? 0,
+      lastUser: (row[C.fp_last_user] as Int) ?? 0,
     },
-    source: row.source as UsageEvent['source'],
-    requestText: row.request_text,
-    responseText: row.response_text,
+    source: row[C.source] as UsageEvent['source'],
+    requestText: row[C.request_text] as Text,
+    responseText: row[C.response_text] as Text,
   };
 }
+
+/** Position of `id` and `ts` in a raw row (for keyset pagination). */
+export const RAW_ID = C.id;
+export const RAW_TS = C.ts;
