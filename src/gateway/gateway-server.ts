@@ -4,6 +4,7 @@ import { matchRoute, listRoutes } from './routes.js';
 import { handleProxy, sendError } from './proxy-handler.js';
 import { GatewayError } from './error-catalog.js';
 import type { GatewayContext } from './gateway-context.js';
+import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 
 /** A running gateway HTTP server. */
 export interface GatewayServer {
@@ -26,6 +27,10 @@ export function createRequestListener(ctx: GatewayContext): http.RequestListener
     if (req.method === 'GET' && (url === '/healthz' || url === '/')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(url === '/' ? index : '{"ok":true}');
+      return;
+    }
+    if (url.startsWith(ADMIN_PREFIX)) {
+      void handleAdmin(req, res, ctx);
       return;
     }
     const match = matchRoute(req.method ?? 'GET', url);

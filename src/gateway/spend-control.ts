@@ -51,26 +51,45 @@ export const NO_TICKET: SpendTicket = Object.freeze({ reservationId: null, plan:
  */
 export class SpendControl {
   private readonly keyPolicyCache = new Map<string, SpendPolicies>();
+  private current: SpendPolicies;
   readonly active: boolean;
 
   constructor(
-    readonly policies: SpendPolicies,
+    policies: SpendPolicies,
     readonly counters: Counters,
     private readonly catalog: PriceCatalog,
     private readonly leaseMs: number,
     private readonly log: Logger,
     private readonly onAlert: (alert: BudgetAlert) => void = () => undefined,
   ) {
+    this.current = policies;
     this.active = policies.budgets.length + policies.rateLimits.length + policies.taskCaps.length + policies.inputCaps.length + policies.outputCaps.length > 0;
+  }
+
+  /** The configured policies (with any limit raised at run time). */
+  get policies(): SpendPolicies {
+    return this.current;
+  }
+
+  /**
+   * Changes a configured budget's limit in this process (admin API). With several replicas, raise it in
+   * tokenmeter.yaml too: the override lives in memory until restart.
+   */
+  setBudgetLimit(policyId: string, limitPico: number): boolean {
+    if (!this.current.budgets.some((b) => b.id === policyId)) return false;
+    this.current = { ...this.current, budgets: this.current.budgets.map((b) => (b.id === policyId ? { ...b, limitPico } : b)) };
+    this.keyPolicyCache.clear();
+    return true;
   }
 
   /** Policies for a request: the configured ones plus the budget and rate of its virtual key. */
   policiesFor(key: VirtualKeyRecord | null): SpendPolicies {
-    if (!key || (key.budgetPico === null && key.rpm === null)) return this.policies;
-    let merged = this.keyPolicyCache.get(key.id);
+    if (!key || (key.budgetPico === null && key.rpm === null)) return this.current;
+    const cacheKey = `${key.id}\u0000${key.budgetPico}\u0000${key.budgetPeriod}\u0000${key.rpm}`;
+    let merged = this.keyPolicyCache.get(cacheKey);
     if (!merged) {
-      const budgets: BudgetPolicy[] = [...this.policies.budgets];
-      const rateLimits: RateLimitPolicy[] = [...this.policies.rateLimits];
+      const budgets: BudgetPolicy[] = [...this.current.budgets];
+      const rateLimits: RateLimitPolicy[] = [...this.current.rateLimits];
       if (key.budgetPico !== null) {
         budgets.push({
           id: `key-${key.prefix}`, scope: { kind: 'key', value: key.id }, limitPico: key.budgetPico,
@@ -78,16 +97,16 @@ export class SpendControl {
         });
       }
       if (key.rpm !== null) rateLimits.push({ id: `key-${key.prefix}-rpm`, scope: { kind: 'key', value: key.id }, requestsPerMinute: key.rpm });
-      merged = { ...this.policies, budgets, rateLimits };
+      merged = { ...this.current, budgets, rateLimits };
       if (this.keyPolicyCache.size > 10_000) this.keyPolicyCache.clear();
-      this.keyPolicyCache.set(key.id, merged);
+      this.keyPolicyCache.set(cacheKey, merged);
     }
     return merged;
   }
 
   /** Runs caps, rate limits and reservations; throws a GatewayError (429/400/503) when the call may not go ahead. */
   async preflight(request: SpendRequest, policies: SpendPolicies, now: number): Promise<SpendTicket> {
-    if (policies === this.policies && !this.active) return NO_TICKET;
+    if (policies === this.current && !this.active) return NO_TICKET;
     const { subject } = request;
     const headers: Record<string, string> = {};
     if (policies.inputCaps.length > 0) {

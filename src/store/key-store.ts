@@ -25,6 +25,8 @@ export interface KeyStore {
   /** Marks a key revoked by id, hash or prefix; returns the record, or null when none matched. */
   revoke(match: { id?: string; hash?: string }, at: number): Promise<VirtualKeyRecord | null>;
   list(): Promise<VirtualKeyRecord[]>;
+  /** Changes a key's budget or rate; returns the updated record, or null when no key has that id. */
+  updateLimits(id: string, limits: { budgetPico?: number | null; budgetPeriod?: 'day' | 'week' | 'month' | null; rpm?: number | null }): Promise<VirtualKeyRecord | null>;
   /** True when at least one key is not revoked (auth mode `auto` then requires keys). */
   hasActiveKeys(): Promise<boolean>;
 }

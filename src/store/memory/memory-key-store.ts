@@ -28,6 +28,15 @@ export class MemoryKeyStore implements KeyStore {
     return [...this.byId.values()].map((r) => ({ ...r })).sort((a, b) => a.createdAt - b.createdAt);
   }
 
+  async updateLimits(id: string, limits: { budgetPico?: number | null; budgetPeriod?: 'day' | 'week' | 'month' | null; rpm?: number | null }): Promise<VirtualKeyRecord | null> {
+    const record = this.byId.get(id);
+    if (!record) return null;
+    if (limits.budgetPico !== undefined) record.budgetPico = limits.budgetPico;
+    if (limits.budgetPeriod !== undefined) record.budgetPeriod = limits.budgetPeriod;
+    if (limits.rpm !== undefined) record.rpm = limits.rpm;
+    return { ...record };
+  }
+
   async hasActiveKeys(): Promise<boolean> {
     for (const record of this.byId.values()) if (record.revokedAt === null) return true;
     return false;

@@ -49,6 +49,17 @@ export class SqliteKeyStore implements KeyStore {
     return (this.all.all() as KeyRow[]).map(decode);
   }
 
+  async updateLimits(id: string, limits: { budgetPico?: number | null; budgetPeriod?: 'day' | 'week' | 'month' | null; rpm?: number | null }): Promise<VirtualKeyRecord | null> {
+    const sets: string[] = [];
+    const values: unknown[] = [];
+    if (limits.budgetPico !== undefined) (sets.push('budget_pico = ?'), values.push(limits.budgetPico));
+    if (limits.budgetPeriod !== undefined) (sets.push('budget_period = ?'), values.push(limits.budgetPeriod));
+    if (limits.rpm !== undefined) (sets.push('rpm = ?'), values.push(limits.rpm));
+    if (sets.length > 0) this.db.prepare(`UPDATE virtual_keys SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+    const row = this.db.prepare('SELECT * FROM virtual_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    return row ? decode(row) : null;
+  }
+
   async hasActiveKeys(): Promise<boolean> {
     return this.active.get() !== undefined;
   }
