@@ -6,6 +6,7 @@ import { registerSimulateCommand } from './commands/simulate-command.js';
 import { registerReportCommand } from './commands/report-command.js';
 import { registerExportCommand } from './commands/export-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
+import { registerBudgetsCommand } from './commands/budgets-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerExportCommand(program);
   registerKeysCommand(program);
+  registerBudgetsCommand(program);
   return program;
 }
