@@ -9,6 +9,7 @@ import type { ApiFamily } from './error-catalog.js';
 import type { AuthGate } from './auth-gate.js';
 import type { SpendControl } from './spend-control.js';
 import type { KeyStore } from '../store/key-store.js';
+import type { RetryBudget } from '../core/retry-policy.js';
 
 /** Everything a request handler needs, built once at start-up. */
 export interface GatewayContext {
@@ -25,6 +26,7 @@ export interface GatewayContext {
   auth: AuthGate;
   keys: KeyStore;
   spend: SpendControl;
+  retryBudget: RetryBudget;
 }
 
 /** The provider URL for a gateway path (query string kept). */

@@ -17,9 +17,11 @@ import { forwardStream } from './forward-stream.js';
 import { computeCost } from '../core/cost.js';
 import type { VirtualKeyRecord } from '../store/key-store.js';
 import { NO_TICKET, type SpendTicket } from './spend-control.js';
+import { modelSequence, parseRetryAfter, retryDelayMs } from '../core/retry-policy.js';
 
 /** State of one metered call, carried from parse to settle. */
 export interface CallState {
+  /** Id of the current attempt (changes on a retry). */
   id: string;
   ts: number;
   startedAt: number;
@@ -140,41 +142,105 @@ async function admit(req: IncomingMessage, call: CallState, ctx: GatewayContext)
 
 async function forward(req: IncomingMessage, res: ServerResponse, call: CallState, ctx: GatewayContext): Promise<void> {
   const { route, info, adapter } = call;
-  let bodyObject: Record<string, unknown> | null = call.bodyChanged ? call.body : null;
-  let dropUsageChunk = false;
-  if (info.stream && adapter.streamUpstreamBody) {
-    const rewritten = adapter.streamUpstreamBody(call.body, info);
-    if (rewritten) {
-      bodyObject = rewritten;
-      dropUsageChunk = !info.clientWantsUsage;
+  const retries = ctx.config.retries;
+  const models = modelSequence(retries, info.model);
+  const retrying = retries.maxAttempts > 1 || models.length > 1;
+  if (retrying) ctx.retryBudget.recordFirst(Date.now());
+  let modelIndex = 0;
+  let attemptOnModel = 1;
+  const firstId = call.id;
+  for (;;) {
+    let bodyObject: Record<string, unknown> | null = call.bodyChanged ? call.body : null;
+    let dropUsageChunk = false;
+    if (info.stream && adapter.streamUpstreamBody) {
+      const rewritten = adapter.streamUpstreamBody(call.body, info);
+      if (rewritten) {
+        bodyObject = rewritten;
+        dropUsageChunk = !info.clientWantsUsage;
+      }
     }
-  }
-  const upstreamBody: Buffer | string = bodyObject ? JSON.stringify(bodyObject) : call.rawBody;
-  const headers = buildUpstreamHeaders(req.headers, route.family, ctx.serverKeys[route.family], Buffer.byteLength(upstreamBody));
-  const abort = new AbortController();
-  const onEarlyClose = () => abort.abort();
-  res.once('close', onEarlyClose);
-  const sentAt = performance.now();
-  let upstream: UpstreamResponse;
-  try {
-    upstream = await ctx.upstream.send(upstreamUrl(ctx, route.family, req.url ?? route.path), 'POST', headers, upstreamBody, abort.signal);
-  } catch (error) {
+    const upstreamBody: Buffer | string = bodyObject ? JSON.stringify(bodyObject) : call.rawBody;
+    const headers = buildUpstreamHeaders(req.headers, route.family, ctx.serverKeys[route.family], Buffer.byteLength(upstreamBody));
+    const abort = new AbortController();
+    const onEarlyClose = () => abort.abort();
+    res.once('close', onEarlyClose);
+    const sentAt = performance.now();
+    let upstream: UpstreamResponse;
+    try {
+      upstream = await ctx.upstream.send(upstreamUrl(ctx, route.family, req.url ?? route.path), 'POST', headers, upstreamBody, abort.signal);
+    } catch (error) {
+      res.off('close', onEarlyClose);
+      if (abort.signal.aborted) {
+        settle(call, ctx, 499, 'client_disconnect', null);
+        return;
+      }
+      const gatewayError = error as GatewayError;
+      const status = gatewayError.status ?? 502;
+      if (retrying && nextAttemptAllowed(status)) {
+        recordFailedAttempt(call, ctx, status, gatewayError.code ?? 'upstream_unreachable');
+        if (await waitForRetry(res, null)) continue;
+        return;
+      }
+      settle(call, ctx, status, gatewayError.code ?? 'upstream_unreachable', null);
+      throw error;
+    }
     res.off('close', onEarlyClose);
-    if (abort.signal.aborted) {
-      settle(call, ctx, 499, 'client_disconnect', null);
+    if (retrying && nextAttemptAllowed(upstream.status)) {
+      const text = await upstream.body.text().catch(() => '');
+      let json: unknown = null;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // an error page that is not JSON: its status says enough
+      }
+      recordFailedAttempt(call, ctx, upstream.status, upstreamErrorType(json, upstream.status));
+      if (await waitForRetry(res, parseRetryAfter(upstream.headers, Date.now()))) continue;
       return;
     }
-    const gatewayError = error as GatewayError;
-    settle(call, ctx, gatewayError.status ?? 502, gatewayError.code ?? 'upstream_unreachable', null);
-    throw error;
+    const contentType = String(upstream.headers['content-type'] ?? '');
+    if (contentType.includes('text/event-stream') && adapter.createStreamMeter) {
+      await forwardStream(res, call, ctx, upstream, sentAt, dropUsageChunk);
+    } else {
+      await forwardWhole(res, call, ctx, upstream, sentAt);
+    }
+    return;
   }
-  res.off('close', onEarlyClose);
-  const contentType = String(upstream.headers['content-type'] ?? '');
-  if (contentType.includes('text/event-stream') && adapter.createStreamMeter) {
-    await forwardStream(res, call, ctx, upstream, sentAt, dropUsageChunk);
-  } else {
-    await forwardWhole(res, call, ctx, upstream, sentAt);
+
+  /** Whether this failure may be retried: a retryable status, attempts or fallbacks left, and retry budget. */
+  function nextAttemptAllowed(status: number): boolean {
+    if (!retries.retryOn.includes(status)) return false;
+    const more = attemptOnModel < retries.maxAttempts || modelIndex + 1 < models.length;
+    return more && ctx.retryBudget.tryRetry(Date.now());
   }
+
+  /** Waits the backoff, then moves the call to its next attempt (same model, or the next fallback). */
+  async function waitForRetry(response: ServerResponse, retryAfterMs: number | null): Promise<boolean> {
+    const delay = retryDelayMs(retries, attemptOnModel, retryAfterMs, Math.random());
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (response.destroyed) {
+      settle(call, ctx, 499, 'client_disconnect', null);
+      return false;
+    }
+    if (attemptOnModel < retries.maxAttempts) attemptOnModel++;
+    else {
+      modelIndex++;
+      attemptOnModel = 1;
+      call.body.model = models[modelIndex];
+      call.bodyChanged = true;
+    }
+    call.id = randomUUID();
+    call.record.id = call.id;
+    call.record.attempt++;
+    call.record.retryOf = firstId;
+    response.setHeader('x-tokenmeter-request-id', call.id);
+    return true;
+  }
+}
+
+/** Records a failed attempt as its own ledger event (errors bill nothing); the spend hold stays for the next try. */
+function recordFailedAttempt(call: CallState, ctx: GatewayContext, status: number, errorType: string): void {
+  const event = buildUsageEvent({ ...call.record, status, errorType, parsed: null, estimatedUsage: null, latencyMs: Math.round(performance.now() - call.startedAt) }, ctx.catalog);
+  ctx.sink.enqueue(event);
 }
 
 async function forwardWhole(res: ServerResponse, call: CallState, ctx: GatewayContext, upstream: UpstreamResponse, sentAt: number): Promise<void> {

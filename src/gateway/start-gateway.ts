@@ -11,6 +11,7 @@ import type { GatewayContext } from './gateway-context.js';
 import { keyStoreFor } from '../store/open-key-store.js';
 import { AuthGate } from './auth-gate.js';
 import { SpendControl } from './spend-control.js';
+import { RetryBudget } from '../core/retry-policy.js';
 import { toSpendPolicies } from '../config/spend-config-schema.js';
 import { assertValidPolicies } from '../core/spend-policy.js';
 import type { Counters } from '../store/counters.js';
@@ -69,6 +70,7 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
     auth,
     keys,
     spend,
+    retryBudget: new RetryBudget(config.retries.budgetRatio),
     upstreamBase: {
       openai: config.providers.openai.baseUrl.replace(/\/+$/, ''),
       anthropic: config.providers.anthropic.baseUrl.replace(/\/+$/, ''),
