@@ -98,6 +98,8 @@ export const configSchema = z.strictObject({
       /** When Redis is unreachable: refuse metered calls (fail-closed) or count locally (fail-open). */
       onUnavailable: z.enum(['fail-closed', 'fail-open']).default('fail-closed'),
       prefix: z.string().default('tokenmeter:'),
+      /** How long a reservation outlives a crashed gateway before it heals; default 2 x upstreamTimeoutMs + 60 s. */
+      leaseMs: z.number().int().positive().optional(),
     })
     .prefault({}),
   ...spendConfigSchema,

@@ -50,7 +50,7 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
   const auth = new AuthGate(config.auth.mode, keys, config.auth.keyCacheMs);
   await auth.init(Date.now());
   // A hold must outlive the longest call it covers, or it would heal itself while the call still runs.
-  const leaseMs = config.server.upstreamTimeoutMs * 2 + 60_000;
+  const leaseMs = config.counters.leaseMs ?? config.server.upstreamTimeoutMs * 2 + 60_000;
   const spend = new SpendControl(policies, counters, catalog, leaseMs, log, (alert) =>
     log.warn('budget threshold crossed', { policy: alert.policyId, scope: alert.scope.kind, value: alert.scopeValue, threshold: alert.threshold, spent_usd: Number(alert.spentPico) / 1e12, limit_usd: Number(alert.limitPico) / 1e12 }),
   );
