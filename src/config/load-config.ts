@@ -1,5 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type TokenmeterConfig } from './config-schema.js';
 
@@ -44,7 +44,19 @@ export function loadConfig(file: string | undefined, overrides: ConfigOverrides 
     raw = (doc.toJS() as Record<string, any> | null) ?? {};
     if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}: expected a mapping at the top level`);
     locate = (keyPath) => {
-      // Walk up until a node exists (an unknown key's parent, a missing value's mapping).
+      // Point at the key itself when the mapping has it (an unknown key, a bad value).
+      if (keyPath.length > 0) {
+        const parent = doc.getIn(keyPath.slice(0, -1) as unknown[], true);
+        const last = String(keyPath[keyPath.length - 1]);
+        if (isMap(parent)) {
+          const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === last);
+          if (pair && isNode(pair.key) && pair.key.range) {
+            const { line, col } = lineCounter.linePos(pair.key.range[0]);
+            return `${path}:${line}:${col}: `;
+          }
+        }
+      }
+      // Otherwise walk up until a node exists (a missing value's mapping).
       for (let depth = keyPath.length; depth >= 0; depth--) {
         const node = doc.getIn(keyPath.slice(0, depth) as unknown[], true);
         if (isNode(node) && node.range) {
