@@ -47,6 +47,29 @@ export interface UnpricedRow {
   lastSeen: number;
 }
 
+/** Which calls a task roll-up covers, and how its rows are keyed. */
+export interface TaskRollupQuery extends TimeRange {
+  by: ReportDimension;
+}
+
+/**
+ * The calls of one (group, task) pair: `task` null collects the group's calls made outside any task.
+ * Money is exact bigint pico-USD over priced calls only. A retry is a call with attempt > 1.
+ */
+export interface TaskRollupRow {
+  key: string | null;
+  task: string | null;
+  requests: number;
+  errors: number;
+  retries: number;
+  costPico: bigint;
+  /** Cost of the calls with attempt > 1. */
+  retryCostPico: bigint;
+  /** Cost of the calls that failed (status >= 400 or an error type), e.g. streams cut short. */
+  errorCostPico: bigint;
+  unpricedRequests: number;
+}
+
 /**
  * The append-only usage ledger. Implementations: sqlite (embedded default), postgres, memory.
  * `append` is idempotent by event id: appending the same id twice stores it once.
@@ -60,4 +83,14 @@ export interface Ledger {
   events(range: TimeRange): AsyncIterable<UsageEvent>;
   count(range: TimeRange): Promise<number>;
   close(): Promise<void>;
+  /**
+   * The ids among `ids` already stored (ingest reports duplicates with it). Optional while engines
+   * catch up; use `existingEventIds()` from task-rollup.ts, which handles its absence.
+   */
+  existingIds?(ids: readonly string[]): Promise<Set<string>>;
+  /**
+   * Calls of [since, until) grouped by (dimension key, task), unordered. Optional while engines catch up;
+   * use `taskRollup()` from task-rollup.ts, which computes it from `events()` when absent.
+   */
+  taskRollup?(query: TaskRollupQuery): Promise<TaskRollupRow[]>;
 }

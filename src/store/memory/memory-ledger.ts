@@ -1,7 +1,8 @@
 import type { UsageEvent } from '../../core/usage-event.js';
 import { totalInputTokens } from '../../core/usage.js';
-import type { Ledger, ReportQuery, ReportRow, TimeRange, UnpricedRow } from '../ledger.js';
+import type { Ledger, ReportQuery, ReportRow, TaskRollupQuery, TaskRollupRow, TimeRange, UnpricedRow } from '../ledger.js';
 import { eventReportKey, isErrorEvent, p95Rank, sortAndLimitReport } from '../report-rows.js';
+import { TaskRollupAccumulator } from '../task-rollup.js';
 
 /** Deep copy, so callers mutating an event after append (or after reading) cannot change the ledger. */
 function copyEvent(event: UsageEvent): UsageEvent {
@@ -106,6 +107,22 @@ export class MemoryLedger implements Ledger {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** The ids among `ids` already stored. */
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    this.assertOpen();
+    const found = new Set<string>();
+    for (const id of ids) if (this.byId.has(id)) found.add(id);
+    return found;
+  }
+
+  /** Calls grouped by (dimension key, task); see TaskRollupAccumulator for the semantics. */
+  async taskRollup(query: TaskRollupQuery): Promise<TaskRollupRow[]> {
+    this.assertOpen();
+    const accumulator = new TaskRollupAccumulator(query.by);
+    for (const event of this.inRange(query)) accumulator.add(event);
+    return accumulator.result();
   }
 
   private *inRange(range: TimeRange): Iterable<UsageEvent> {

@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { UsageEvent } from '../../core/usage-event.js';
-import type { Ledger, ReportQuery, ReportRow, TimeRange, UnpricedRow } from '../ledger.js';
+import type { Ledger, ReportQuery, ReportRow, TaskRollupQuery, TaskRollupRow, TimeRange, UnpricedRow } from '../ledger.js';
 import { decodeEventRow, encodeEventInto, EVENT_COLUMNS, RAW_ID, RAW_TS, type RawEventRow } from './sqlite-row-codec.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import { SqliteReportQueries } from './sqlite-report-queries.js';
+import { SqliteTaskRollup } from './sqlite-task-rollup.js';
 
 /** Options for `SqliteLedger.open`. */
 export interface SqliteLedgerOptions {
@@ -37,6 +38,7 @@ export class SqliteLedger implements Ledger {
   private readonly rowsPerStatement: number;
   private readonly pageSize: number;
   private readonly reports: SqliteReportQueries;
+  private readonly rollups: SqliteTaskRollup;
   private readonly countStmt: Database.Statement;
   private readonly firstPageStmt: Database.Statement;
   private readonly nextPageStmt: Database.Statement;
@@ -47,6 +49,7 @@ export class SqliteLedger implements Ledger {
     this.rowsPerStatement = Math.max(1, Math.min(options.rowsPerStatement ?? 64, 500));
     this.pageSize = Math.max(1, options.pageSize ?? 1000);
     this.reports = new SqliteReportQueries(db);
+    this.rollups = new SqliteTaskRollup(db);
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE ts >= ? AND ts < ?');
     const columns = EVENT_COLUMNS.join(',');
     this.firstPageStmt = db.prepare(
@@ -110,6 +113,18 @@ export class SqliteLedger implements Ledger {
   async count(range: TimeRange): Promise<number> {
     this.assertOpen();
     return (this.countStmt.get(range.since, range.until) as { n: number }).n;
+  }
+
+  /** The ids among `ids` already stored. */
+  async existingIds(ids: readonly string[]): Promise<Set<string>> {
+    this.assertOpen();
+    return this.rollups.existingIds(ids);
+  }
+
+  /** Calls of [since, until) grouped by (dimension key, task). */
+  async taskRollup(query: TaskRollupQuery): Promise<TaskRollupRow[]> {
+    this.assertOpen();
+    return this.rollups.rollup(query);
   }
 
   /** Closes the database; later calls reject. Safe to call twice. */
