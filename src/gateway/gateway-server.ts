@@ -4,6 +4,7 @@ import { matchRoute, listRoutes } from './routes.js';
 import { handleProxy, sendError } from './proxy-handler.js';
 import { GatewayError } from './error-catalog.js';
 import type { GatewayContext } from './gateway-context.js';
+import { handleTokenmeterApi, TOKENMETER_API_PREFIX } from './ingest-api.js';
 import { ADMIN_PREFIX, handleAdmin } from './admin-api.js';
 
 /** A running gateway HTTP server. */
@@ -33,6 +34,7 @@ export function createRequestListener(ctx: GatewayContext): http.RequestListener
       void handleAdmin(req, res, ctx);
       return;
     }
+    if (url.startsWith(TOKENMETER_API_PREFIX) && handleTokenmeterApi(req, res, ctx)) return;
     const match = matchRoute(req.method ?? 'GET', url);
     if ('route' in match) {
       void handleProxy(req, res, match.route, ctx);
