@@ -68,3 +68,11 @@ export function resolveTimeRange(
   }
   return { since, until };
 }
+
+/** Validates a --per value: `outcome:NAME`; returns the outcome name. */
+export function parsePer(text: string): string {
+  const match = /^outcome:(.+)$/.exec(text.trim());
+  const name = match?.[1]!.trim();
+  if (!name) throw new ReportArgumentError(`invalid --per "${text}": expected outcome:NAME, e.g. --per outcome:ticket_resolved`);
+  return name;
+}

@@ -4,8 +4,11 @@ import type { Command } from 'commander';
 import type { Ledger, ReportDimension, TimeRange } from '../../store/ledger.js';
 import { REPORT_DIMENSIONS } from '../../store/ledger.js';
 import { openLedger, resolveLedgerTarget, type OpenLedgerOptions } from '../../store/open-ledger.js';
-import { parseDimension, parseLimit, resolveTimeRange, ReportArgumentError, DEFAULT_SINCE } from '../../analysis/report-query.js';
+import { parseDimension, parseLimit, parsePer, resolveTimeRange, ReportArgumentError, DEFAULT_SINCE } from '../../analysis/report-query.js';
 import { reportToJson, reportToTable, unpricedToJson, unpricedToTable } from '../../analysis/report-format.js';
+import { emptyGroup, loadTaskView, taskGroups, taskTotal } from '../../analysis/task-report.js';
+import { outcomeJsonFields, outcomeTable, retryJsonFields, retryTable } from '../../analysis/task-report-format.js';
+import { outcomeStoreFor } from '../../store/open-outcome-store.js';
 
 /** Injection points for running ledger commands in-process (tests); every field defaults to the real thing. */
 export interface LedgerCommandDeps {
@@ -55,6 +58,8 @@ interface ReportOptions extends LedgerLocationOptions {
   json?: boolean;
   unpriced?: boolean;
   limit?: string;
+  per?: string;
+  retries?: boolean;
 }
 
 const rangeLabel = (range: TimeRange): string =>
@@ -73,13 +78,17 @@ export function registerReportCommand(program: Command, deps: LedgerCommandDeps 
     .option('--json', 'print a JSON array only')
     .option('--unpriced', 'list models seen without a price instead of spend')
     .option('--limit <n>', 'show at most N groups, largest cost first')
+    .option('--per <unit>', 'cost per unit of value, outcome:NAME (e.g. outcome:ticket_resolved): tasks, successes, $/success, spend that produced nothing')
+    .option('--retries', 'retries, retry rate and retry cost per group; calls and retries per task')
     .action(async (options: ReportOptions, command: Command) => {
       const stdout = deps.stdout ?? process.stdout;
       const now = (deps.now ?? Date.now)();
       let by: ReportDimension;
       let range: TimeRange;
       let limit: number | undefined;
+      let outcome: string | null = null;
       try {
+        if (options.per !== undefined) outcome = parsePer(options.per);
         by = parseDimension(options.by);
         range = resolveTimeRange(options, now);
         limit = options.limit === undefined ? undefined : parseLimit(options.limit);
@@ -96,6 +105,25 @@ export function registerReportCommand(program: Command, deps: LedgerCommandDeps 
           return;
         }
         const rows = await ledger.report({ ...range, by, limit });
+        if (outcome !== null || options.retries) {
+          // Task views reuse the report's groups and order; their totals count a task once.
+          const { rollup, verdicts } = await loadTaskView(ledger, outcome !== null ? outcomeStoreFor(ledger) : null, { ...range, by }, outcome);
+          const groups = taskGroups(rollup, verdicts);
+          const shown = rows.map((row) => groups.get(row.key) ?? emptyGroup(row.key));
+          if (options.json) {
+            const json = reportToJson(rows).map((row, i) => ({
+              ...row,
+              ...(outcome !== null ? outcomeJsonFields(shown[i]!, outcome) : {}),
+              ...(options.retries ? retryJsonFields(shown[i]!) : {}),
+            }));
+            stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+            return;
+          }
+          const total = taskTotal(rollup, new Set(rows.map((row) => row.key)), verdicts);
+          if (outcome !== null) stdout.write(`Cost per "${outcome}" outcome by ${by}, ${rangeLabel(range)} (UTC)\n${outcomeTable(shown, total, by, outcome)}`);
+          if (options.retries) stdout.write(`Retries by ${by}, ${rangeLabel(range)} (UTC)\n${retryTable(shown, total, by)}`);
+          return;
+        }
         stdout.write(options.json ? `${JSON.stringify(reportToJson(rows), null, 2)}\n`
           : `Spend by ${by}, ${rangeLabel(range)} (UTC)\n${reportToTable(rows, by)}`);
       } finally {

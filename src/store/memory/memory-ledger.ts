@@ -3,6 +3,7 @@ import { totalInputTokens } from '../../core/usage.js';
 import type { Ledger, ReportQuery, ReportRow, TaskRollupQuery, TaskRollupRow, TimeRange, UnpricedRow } from '../ledger.js';
 import { eventReportKey, isErrorEvent, p95Rank, sortAndLimitReport } from '../report-rows.js';
 import { TaskRollupAccumulator } from '../task-rollup.js';
+import { MemoryOutcomeStore } from './memory-outcome-store.js';
 
 /** Deep copy, so callers mutating an event after append (or after reading) cannot change the ledger. */
 function copyEvent(event: UsageEvent): UsageEvent {
@@ -27,6 +28,7 @@ function byTimeThenId(a: UsageEvent, b: UsageEvent): number {
 export class MemoryLedger implements Ledger {
   readonly kind = 'memory';
   private readonly byId = new Map<string, UsageEvent>();
+  private outcomes: MemoryOutcomeStore | null = null;
   private closed = false;
 
   /** Stores copies; ids already present are skipped. */
@@ -107,6 +109,11 @@ export class MemoryLedger implements Ledger {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  /** The outcome store of this ledger (see outcomeStoreFor). */
+  outcomeStore(): MemoryOutcomeStore {
+    return (this.outcomes ??= new MemoryOutcomeStore());
   }
 
   /** The ids among `ids` already stored. */
