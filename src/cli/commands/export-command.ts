@@ -35,7 +35,7 @@ export function registerExportCommand(program: Command, deps: LedgerCommandDeps 
     .description('stream ledger events as CSV or JSON lines (money as exact USD decimals)')
     .requiredOption('--format <format>', `output format: ${FORMATS.join(' or ')}`)
     .option('--db <path>', 'SQLite ledger file (default $TOKENMETER_DB or ./.tokenmeter/tokenmeter.db)')
-    .option('--database-url <url>', 'server database URL instead of --db (postgres://...)')
+    .option('--database-url <url>', 'server database URL instead of --db (postgres://...; env TOKENMETER_DATABASE_URL)')
     .option('--since <time>', 'start: a duration before now (30m, 24h, 7d), a UTC date or an ISO time (default: all events)')
     .option('--until <time>', 'end, exclusive (default now); same formats as --since')
     .option('--out <file>', 'write to this file instead of stdout')

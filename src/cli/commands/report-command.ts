@@ -32,7 +32,9 @@ export const EXIT_BAD_ARGUMENT = 2;
  * silently creating an empty ledger (a typo in --db would otherwise print an empty report).
  */
 export async function openExistingLedger(command: Command, options: LedgerLocationOptions, deps: LedgerCommandDeps): Promise<Ledger> {
-  const location: OpenLedgerOptions = { db: options.db, databaseUrl: options.databaseUrl };
+  // An explicit --db beats TOKENMETER_DATABASE_URL; the URL beats TOKENMETER_DB (as in the gateway's config loader).
+  const databaseUrl = options.databaseUrl ?? (options.db ? undefined : process.env.TOKENMETER_DATABASE_URL);
+  const location: OpenLedgerOptions = { db: options.db, databaseUrl };
   if (!deps.openLedger) {
     const target = resolveLedgerTarget(location);
     if (target.engine === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
@@ -71,7 +73,7 @@ export function registerReportCommand(program: Command, deps: LedgerCommandDeps 
     .command('report')
     .description('spend and token usage from the ledger, grouped by a dimension')
     .option('--db <path>', 'SQLite ledger file (default $TOKENMETER_DB or ./.tokenmeter/tokenmeter.db)')
-    .option('--database-url <url>', 'server database URL instead of --db (postgres://...)')
+    .option('--database-url <url>', 'server database URL instead of --db (postgres://...; env TOKENMETER_DATABASE_URL)')
     .option('--by <dimension>', `group by one of: ${REPORT_DIMENSIONS.join(', ')}`, 'feature')
     .option('--since <time>', `start: a duration before now (30m, 24h, 7d), a UTC date or an ISO time (default ${DEFAULT_SINCE})`)
     .option('--until <time>', 'end, exclusive (default now); same formats as --since')
