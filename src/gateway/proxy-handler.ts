@@ -11,7 +11,8 @@ import { upstreamUrl, type GatewayContext } from './gateway-context.js';
 import { buildUpstreamHeaders, copyResponseHeaders } from './upstream-headers.js';
 import type { UpstreamResponse } from './upstream-client.js';
 import type { RequestInfo, EndpointAdapter } from '../providers/endpoint-adapter.js';
-import { randomUUID } from 'node:crypto';
+import { newEventId } from '../store/event-id.js';
+import { attemptFromHeaders } from '../core/retry-attempt.js';
 import { buildUsageEvent, priceRowFor, type CallRecord } from '../core/usage-event-builder.js';
 import { forwardStream } from './forward-stream.js';
 import { computeCost } from '../core/cost.js';
@@ -42,7 +43,7 @@ export interface CallState {
 /** Handles one request on a known route: parse, attribute, forward, meter, record. Never throws. */
 export async function handleProxy(req: IncomingMessage, res: ServerResponse, route: RouteSpec, ctx: GatewayContext): Promise<void> {
   const startedAt = performance.now();
-  const id = randomUUID();
+  const id = newEventId();
   res.setHeader('x-tokenmeter-request-id', id);
   try {
     if (!route.metered) return await passThrough(req, res, route, ctx);
@@ -86,7 +87,8 @@ async function parseCall(req: IncomingMessage, route: RouteSpec, ctx: GatewayCon
     parsed: null,
     estimatedUsage: null,
     attribution: attributionFromHeaders(req.headers, info, route.path),
-    attempt: 1,
+    // The official SDKs number their own retries in x-stainless-retry-count.
+    attempt: attemptFromHeaders(req.headers),
     retryOf: null,
     cacheStatus: 'none',
     footprint: info.footprint,
@@ -228,7 +230,7 @@ async function forward(req: IncomingMessage, res: ServerResponse, call: CallStat
       call.body.model = models[modelIndex];
       call.bodyChanged = true;
     }
-    call.id = randomUUID();
+    call.id = newEventId();
     call.record.id = call.id;
     call.record.attempt++;
     call.record.retryOf = firstId;

@@ -183,3 +183,18 @@ test('GET /v1/models is passed through', async () => {
   const page = await client.models.list();
   assert.ok(page.data.length > 0);
 });
+
+test("the SDK's own retries through the gateway are recorded as attempts", async () => {
+  const retrying = new OpenAI({ apiKey: 'sk-test', baseURL: stack.openaiBase, maxRetries: 1 });
+  await assert.rejects(
+    retrying.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] },
+      { headers: { 'x-simulator-fault': '503', 'x-tokenmeter-feature': 'sdk-retries', 'retry-after-ms': '1' } },
+    ),
+  );
+  const events = await eventually(async () => {
+    const found = (await stack.events()).filter((e) => e.attribution.feature === 'sdk-retries');
+    return found.length === 2 ? found : null;
+  });
+  assert.deepEqual(events.map((e) => e.attempt).sort(), [1, 2]);
+});
