@@ -1,17 +1,23 @@
 import type { Ledger } from './ledger.js';
 import { SqliteLedger } from './sqlite/sqlite-ledger.js';
+import { PostgresLedger, type PostgresLedgerOptions } from './postgres/postgres-ledger.js';
 
 /** Where the embedded ledger lives when nothing else is configured (relative to the working directory). */
 export const DEFAULT_SQLITE_PATH = './.tokenmeter/tokenmeter.db';
 
-/** How to find the ledger; `databaseUrl` wins over `db`, which wins over TOKENMETER_DB. */
+/**
+ * How to find the ledger: `databaseUrl`, then `db`, then TOKENMETER_DATABASE_URL, then TOKENMETER_DB
+ * (an explicit option beats the environment).
+ */
 export interface OpenLedgerOptions {
   /** SQLite file path (':memory:' for a throwaway database). */
   db?: string;
   /** Server database URL, e.g. postgres://user@host/db. */
   databaseUrl?: string;
-  /** Environment to read TOKENMETER_DB from (default process.env). */
+  /** Environment to read TOKENMETER_DATABASE_URL and TOKENMETER_DB from (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Postgres settings (schema, pool size) when the target is Postgres. */
+  postgres?: PostgresLedgerOptions;
 }
 
 /** Thrown for a database URL this build cannot open. */
@@ -24,7 +30,8 @@ export type LedgerTarget = { engine: 'sqlite'; path: string } | { engine: 'postg
 
 /** Resolves options and environment into one engine and location. */
 export function resolveLedgerTarget(options: OpenLedgerOptions = {}): LedgerTarget {
-  const url = options.databaseUrl?.trim();
+  const env = options.env ?? process.env;
+  const url = options.databaseUrl?.trim() || (options.db?.trim() ? undefined : env.TOKENMETER_DATABASE_URL?.trim());
   if (url) {
     if (/^postgres(ql)?:\/\//i.test(url)) return { engine: 'postgres', url };
     if (/^sqlite:/i.test(url)) return { engine: 'sqlite', path: url.replace(/^sqlite:(\/\/)?/i, '') || DEFAULT_SQLITE_PATH };
@@ -32,7 +39,6 @@ export function resolveLedgerTarget(options: OpenLedgerOptions = {}): LedgerTarg
     throw new UnsupportedDatabaseError(
       `unsupported database URL scheme "${scheme}": use postgres://... or sqlite:PATH (or --db PATH for SQLite)`);
   }
-  const env = options.env ?? process.env;
   const path = options.db?.trim() || env.TOKENMETER_DB?.trim() || DEFAULT_SQLITE_PATH;
   return { engine: 'sqlite', path };
 }
@@ -44,7 +50,6 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
     case 'sqlite':
       return SqliteLedger.open(target.path);
     case 'postgres':
-      // Engine switch: the Postgres ledger (src/store/postgres/) plugs in here.
-      throw new UnsupportedDatabaseError('postgres ledgers are not yet supported; use --db PATH (SQLite) for now');
+      return PostgresLedger.open(target.url, options.postgres);
   }
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SQLITE_PATH, openLedger, resolveLedgerTarget, UnsupportedDatabaseError } from '../../src/store/open-ledger.js';
+import { DEFAULT_SQLITE_PATH, openLedger, resolveLedgerTarget } from '../../src/store/open-ledger.js';
+import { dropTestSchemas, TEST_DATABASE_URL, uniqueSchema, urlWithSchema } from './postgres-test-db.js';
 import { makeEvent } from '../support/make-event.js';
 
 test('resolveLedgerTarget: --database-url, then --db, then TOKENMETER_DB, then the default path', () => {
@@ -17,9 +18,25 @@ test('resolveLedgerTarget: --database-url, then --db, then TOKENMETER_DB, then t
   assert.throws(() => resolveLedgerTarget({ databaseUrl: 'mysql://h/db' }), /unsupported database URL scheme "mysql"/);
 });
 
-test('openLedger: postgres is refused as not yet supported', async () => {
-  await assert.rejects(openLedger({ databaseUrl: 'postgres://postgres@127.0.0.1:5432/test' }), (error: unknown) =>
-    error instanceof UnsupportedDatabaseError && /not yet supported/.test(error.message));
+test('openLedger: a postgres URL (flag or TOKENMETER_DATABASE_URL) opens the Postgres ledger; --db beats the env URL', async () => {
+  const schema = uniqueSchema();
+  const ledger = await openLedger({ databaseUrl: TEST_DATABASE_URL, postgres: { schema } });
+  try {
+    assert.equal(ledger.kind, 'postgres');
+    await ledger.append([makeEvent()]);
+  } finally {
+    await ledger.close();
+  }
+  const fromEnv = await openLedger({ env: { TOKENMETER_DATABASE_URL: urlWithSchema(schema) } });
+  try {
+    assert.equal(fromEnv.kind, 'postgres');
+    assert.equal(await fromEnv.count({ since: 0, until: Number.MAX_SAFE_INTEGER }), 1);
+  } finally {
+    await fromEnv.close();
+    await dropTestSchemas();
+  }
+  assert.deepEqual(resolveLedgerTarget({ db: 'x.db', env: { TOKENMETER_DATABASE_URL: 'postgres://h/db' } }), { engine: 'sqlite', path: 'x.db' });
+  assert.deepEqual(resolveLedgerTarget({ env: { TOKENMETER_DATABASE_URL: 'postgres://h/db', TOKENMETER_DB: 'y.db' } }), { engine: 'postgres', url: 'postgres://h/db' });
 });
 
 test('openLedger: opens SQLite at --db or TOKENMETER_DB, creating the folder', async () => {

@@ -7,6 +7,10 @@ import { decodeEventRow, encodeEventInto, EVENT_COLUMNS, RAW_ID, RAW_TS, type Ra
 import { migrateSqlite } from './sqlite-migrate.js';
 import { SqliteReportQueries } from './sqlite-report-queries.js';
 import { SqliteTaskRollup } from './sqlite-task-rollup.js';
+import { SqliteRollups } from './sqlite-rollups.js';
+import { SqliteRollupMaintenance } from './sqlite-rollup-maintenance.js';
+import { isRollupDimension, RollupAccumulator } from '../rollup-accumulator.js';
+import type { LedgerMaintenance, PruneOptions, PruneResult, RollupCheckResult, SchemaStatus } from '../rollup-maintenance.js';
 
 /** Options for `SqliteLedger.open`. */
 export interface SqliteLedgerOptions {
@@ -32,17 +36,20 @@ const ROW_PLACEHOLDERS = `(${EVENT_COLUMNS.map(() => '?').join(',')})`;
  * the last commits of the OS buffer, never corrupt the file). Calls are synchronous under an async
  * API; the LedgerWriter batches them so the event loop blocks once per batch, not per request.
  */
-export class SqliteLedger implements Ledger {
+export class SqliteLedger implements Ledger, LedgerMaintenance {
   readonly kind = 'sqlite';
   private readonly insertStatements = new Map<number, Database.Statement>();
   private readonly rowsPerStatement: number;
   private readonly pageSize: number;
   private readonly reports: SqliteReportQueries;
   private readonly rollups: SqliteTaskRollup;
+  /** Hour/day rollups maintained in the append transaction; reports by rollup dimensions read them. */
+  private readonly usageRollups: SqliteRollups;
+  private readonly maintenance: SqliteRollupMaintenance;
   private readonly countStmt: Database.Statement;
   private readonly firstPageStmt: Database.Statement;
   private readonly nextPageStmt: Database.Statement;
-  private readonly insertMany: (events: readonly UsageEvent[]) => void;
+  private readonly insertMany: Database.Transaction<(events: readonly UsageEvent[]) => void>;
   private closed = false;
 
   private constructor(readonly db: Database.Database, options: SqliteLedgerOptions) {
@@ -50,6 +57,8 @@ export class SqliteLedger implements Ledger {
     this.pageSize = Math.max(1, options.pageSize ?? 1000);
     this.reports = new SqliteReportQueries(db);
     this.rollups = new SqliteTaskRollup(db);
+    this.usageRollups = new SqliteRollups(db);
+    this.maintenance = new SqliteRollupMaintenance(db, this.usageRollups);
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE ts >= ? AND ts < ?');
     const columns = EVENT_COLUMNS.join(',');
     this.firstPageStmt = db.prepare(
@@ -73,7 +82,9 @@ export class SqliteLedger implements Ledger {
       db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(options.walAutocheckpointPages ?? 10_000))}`);
       db.pragma(`cache_size = -${Math.max(2_048, Math.floor(options.cacheSizeKiB ?? 32_768))}`);
       migrateSqlite(db, options.now);
-      return new SqliteLedger(db, options);
+      const ledger = new SqliteLedger(db, options);
+      ledger.maintenance.backfillIfPending();
+      return ledger;
     } catch (error) {
       db.close();
       throw error;
@@ -83,11 +94,14 @@ export class SqliteLedger implements Ledger {
   /** Inserts all events in one transaction; ids already present are skipped (INSERT OR IGNORE). */
   async append(events: readonly UsageEvent[]): Promise<void> {
     this.assertOpen();
-    if (events.length > 0) this.insertMany(events);
+    // IMMEDIATE takes the write lock up front: with several processes on one file, a deferred transaction could fail to upgrade.
+    if (events.length > 0) this.insertMany.immediate(events);
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
     this.assertOpen();
+    // Rollup dimensions read hour/day rollups plus raw edges (p95 from the token sketch); user and task read raw events.
+    if (isRollupDimension(query.by)) return this.usageRollups.report(query);
     return this.reports.report(query);
   }
 
@@ -127,6 +141,30 @@ export class SqliteLedger implements Ledger {
     return this.rollups.rollup(query);
   }
 
+  /** Schema version of the file and the newest this build knows. */
+  async schemaStatus(): Promise<SchemaStatus> {
+    this.assertOpen();
+    return this.maintenance.schemaStatus();
+  }
+
+  /** Recomputes the rollups of the days overlapping `range` from raw events and compares them exactly. */
+  async checkRollups(range: TimeRange): Promise<RollupCheckResult> {
+    this.assertOpen();
+    return this.maintenance.check(range);
+  }
+
+  /** Replaces the rollups of the days overlapping `range` with ones recomputed from raw events. */
+  async rebuildRollups(range: TimeRange): Promise<{ range: TimeRange; rows: number; events: number }> {
+    this.assertOpen();
+    return this.maintenance.rebuild(range);
+  }
+
+  /** Deletes raw events before `rawBefore` and rollup rows before `rollupsBefore` (whole UTC days). */
+  async prune(options: PruneOptions): Promise<PruneResult> {
+    this.assertOpen();
+    return this.maintenance.prune(options);
+  }
+
   /** Closes the database; later calls reject. Safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -137,25 +175,32 @@ export class SqliteLedger implements Ledger {
   private insertRows(events: readonly UsageEvent[]): void {
     const size = this.rowsPerStatement;
     const params: Array<string | number | null> = [];
+    // Ids this transaction actually inserted (INSERT OR IGNORE ... RETURNING skips duplicates): only they roll up.
+    const inserted = new Set<string>();
     let index = 0;
     for (; index + size <= events.length; index += size) {
       params.length = 0;
       for (let i = index; i < index + size; i++) encodeEventInto(events[i]!, params);
-      this.insertStatement(size).run(params);
+      for (const id of this.insertStatement(size).all(params) as string[]) inserted.add(id);
     }
     const rest = events.length - index;
     if (rest > 0) {
       params.length = 0;
       for (let i = index; i < events.length; i++) encodeEventInto(events[i]!, params);
-      this.insertStatement(rest).run(params);
+      for (const id of this.insertStatement(rest).all(params) as string[]) inserted.add(id);
     }
+    if (inserted.size === 0) return;
+    const accumulator = new RollupAccumulator();
+    // The first occurrence of an id in the batch is the stored one; delete marks it taken.
+    for (const event of events) if (inserted.delete(event.id)) accumulator.add(event);
+    this.usageRollups.apply(accumulator.rows());
   }
 
   private insertStatement(rows: number): Database.Statement {
     let stmt = this.insertStatements.get(rows);
     if (!stmt) {
       const values = new Array<string>(rows).fill(ROW_PLACEHOLDERS).join(',');
-      stmt = this.db.prepare(`INSERT OR IGNORE INTO usage_events (${EVENT_COLUMNS.join(',')}) VALUES ${values}`);
+      stmt = this.db.prepare(`INSERT OR IGNORE INTO usage_events (${EVENT_COLUMNS.join(',')}) VALUES ${values} RETURNING id`).pluck();
       this.insertStatements.set(rows, stmt);
     }
     return stmt;

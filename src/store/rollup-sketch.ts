@@ -1,0 +1,149 @@
+/**
+ * A mergeable histogram of input-token counts ("token sketch") for p95 from rollups.
+ * Log-linear cells: values below 32 have a cell each (exact); above, every power of two is split
+ * into 16 equal cells. The estimate of a cell is its midpoint, so an estimated percentile is within
+ * 1/32 (3.125 %) of the exact nearest-rank value, and exact below 32. Sketches merge by adding counts
+ * cell by cell, so hours add up to days and rows of any range add up exactly.
+ */
+
+/** Values below this are counted exactly (one cell per value). */
+export const SKETCH_EXACT_BELOW = 32;
+/** Cells per power of two above SKETCH_EXACT_BELOW. */
+export const SKETCH_SUB_CELLS = 16;
+/** Bound on |estimate - exact| / exact for any percentile read from a sketch. */
+export const SKETCH_RELATIVE_ERROR = 1 / 32;
+
+/** Cell counts of one sketch: cell index -> count (counts > 0). */
+export type SketchCells = Map<number, number>;
+
+/** Floor of log2 for a positive integer, exact for every safe integer. */
+function log2Floor(value: number): number {
+  if (value < 0x80000000) return 31 - Math.clz32(value);
+  let e = Math.floor(Math.log2(value));
+  while (2 ** e > value) e -= 1;
+  while (2 ** (e + 1) <= value) e += 1;
+  return e;
+}
+
+/** The cell of a token count (negative or fractional inputs are floored at 0 / down). */
+export function sketchCell(tokens: number): number {
+  const value = tokens > 0 ? Math.floor(tokens) : 0;
+  if (value < SKETCH_EXACT_BELOW) return value;
+  const e = log2Floor(value);
+  const sub = Math.floor(value / 2 ** (e - 4)) - SKETCH_SUB_CELLS;
+  return SKETCH_EXACT_BELOW + (e - 5) * SKETCH_SUB_CELLS + sub;
+}
+
+/** Smallest value and width of a cell. */
+export function cellBounds(cell: number): { lower: number; width: number } {
+  if (cell < SKETCH_EXACT_BELOW) return { lower: cell, width: 1 };
+  const offset = cell - SKETCH_EXACT_BELOW;
+  const e = 5 + Math.floor(offset / SKETCH_SUB_CELLS);
+  const width = 2 ** (e - 4);
+  return { lower: (SKETCH_SUB_CELLS + (offset % SKETCH_SUB_CELLS)) * width, width };
+}
+
+/** The value reported for a cell: the midpoint of its integer values. */
+export function cellEstimate(cell: number): number {
+  const { lower, width } = cellBounds(cell);
+  return lower + Math.floor((width - 1) / 2);
+}
+
+/** Adds `count` observations of `cell`. */
+export function addCell(cells: SketchCells, cell: number, count = 1): void {
+  cells.set(cell, (cells.get(cell) ?? 0) + count);
+}
+
+/** Adds every cell of `from` into `into` (mutates `into`). */
+export function mergeCells(into: SketchCells, from: SketchCells): SketchCells {
+  for (const [cell, count] of from) addCell(into, cell, count);
+  return into;
+}
+
+/**
+ * The nearest-rank percentile (rank ceil(q n), as report-rows.ts) estimated from cells; 0 when empty.
+ * `q` is in (0, 1], e.g. 0.95.
+ */
+export function sketchPercentile(cells: SketchCells, q = 0.95): number {
+  let total = 0;
+  for (const count of cells.values()) total += count;
+  if (total === 0) return 0;
+  const rank = Math.ceil((total * Math.round(q * 100)) / 100);
+  const sorted = [...cells.keys()].sort((a, b) => a - b);
+  let seen = 0;
+  for (const cell of sorted) {
+    seen += cells.get(cell)!;
+    if (seen >= rank) return cellEstimate(cell);
+  }
+  return cellEstimate(sorted[sorted.length - 1]!);
+}
+
+/** Cells as a dense array (index = cell), for engines storing sketches as integer arrays. */
+export function denseCells(cells: SketchCells): number[] {
+  let max = -1;
+  for (const cell of cells.keys()) if (cell > max) max = cell;
+  const dense = new Array<number>(max + 1).fill(0);
+  for (const [cell, count] of cells) dense[cell] = count;
+  return dense;
+}
+
+// Compact binary form (SQLite BLOB): ascending cells as varint pairs (gap from the previous cell, count).
+
+function writeVarint(out: number[], value: number): void {
+  let v = value;
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+}
+
+/** Encodes cells canonically (same cells -> same bytes, so stored sketches compare byte for byte). */
+export function encodeSketch(cells: SketchCells): Buffer {
+  let ascending = true;
+  let last = -1;
+  for (const cell of cells.keys()) {
+    if (cell <= last) { ascending = false; break; }
+    last = cell;
+  }
+  const entries = ascending ? cells.entries() : [...cells.entries()].sort((a, b) => a[0] - b[0]).values();
+  const bytes: number[] = [];
+  let previous = 0;
+  for (const [cell, count] of entries) {
+    if (count === 0) continue;
+    writeVarint(bytes, cell - previous);
+    writeVarint(bytes, count);
+    previous = cell;
+  }
+  return Buffer.from(bytes);
+}
+
+/** Decodes an encoded sketch, adding its cells into `into` (a fresh map by default). */
+export function decodeSketch(blob: Uint8Array | null | undefined, into: SketchCells = new Map()): SketchCells {
+  if (!blob) return into;
+  let position = 0;
+  let cell = 0;
+  const read = (): number => {
+    let value = 0;
+    let scale = 1;
+    for (;;) {
+      const byte = blob[position++];
+      if (byte === undefined) throw new Error('corrupt token sketch: truncated varint');
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 0x80;
+    }
+  };
+  while (position < blob.length) {
+    cell += read();
+    addCell(into, cell, read());
+  }
+  return into;
+}
+
+/** Sum of two encoded sketches, encoded (the SQLite upsert merges stored and incoming sketches with it). */
+export function mergeEncodedSketches(a: Uint8Array | null, b: Uint8Array | null): Buffer {
+  if (!a || a.length === 0) return Buffer.from(b ?? []);
+  if (!b || b.length === 0) return Buffer.from(a);
+  return encodeSketch(decodeSketch(b, decodeSketch(a)));
+}

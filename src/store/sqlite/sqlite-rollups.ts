@@ -1,0 +1,131 @@
+import type Database from 'better-sqlite3';
+import type { ReportQuery, ReportRow, TimeRange } from '../ledger.js';
+import { DAY_MS, HOUR_MS, type RollupDimension, type RollupRow } from '../rollup-accumulator.js';
+import { planRollupRange } from '../rollup-plan.js';
+import { ReportMerger } from '../rollup-report.js';
+import { decodeSketch, encodeSketch, mergeEncodedSketches, sketchCell } from '../rollup-sketch.js';
+import { utcDay } from '../report-rows.js';
+
+const SPLIT = 1_000_000_000n;
+
+/** Raw-event key of each rollup dimension; must match `eventReportKey` in report-rows.ts. */
+const RAW_KEY_SQL: Record<Exclude<RollupDimension, '*'>, string> = {
+  feature: 'feature', tenant: 'tenant', team: 'team', template: 'template', env: 'env',
+  model: 'COALESCE(served_model, requested_model)', provider: 'provider', endpoint: 'endpoint',
+};
+
+const INPUT_SQL = '(input_uncached + cache_read + cache_write_5m + cache_write_1h)';
+
+const UPSERT_SQL = `INSERT INTO usage_rollups (dimension, span_ms, bucket_start, key_null, key, requests, errors,
+    input_uncached, cache_read, cache_write_5m, cache_write_1h, output_tokens, reasoning_tokens, web_search_requests,
+    cost_high, cost_low, unpriced, estimated, cache_hits, input_sketch)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (dimension, span_ms, bucket_start, key_null, key) DO UPDATE SET
+    requests = requests + excluded.requests, errors = errors + excluded.errors,
+    input_uncached = input_uncached + excluded.input_uncached, cache_read = cache_read + excluded.cache_read,
+    cache_write_5m = cache_write_5m + excluded.cache_write_5m, cache_write_1h = cache_write_1h + excluded.cache_write_1h,
+    output_tokens = output_tokens + excluded.output_tokens, reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+    web_search_requests = web_search_requests + excluded.web_search_requests,
+    cost_high = cost_high + excluded.cost_high, cost_low = cost_low + excluded.cost_low,
+    unpriced = unpriced + excluded.unpriced, estimated = estimated + excluded.estimated,
+    cache_hits = cache_hits + excluded.cache_hits,
+    input_sketch = tm_sketch_merge(input_sketch, excluded.input_sketch)`;
+
+/** Reads one span's rows of a dimension over a bucket range; raw mode, integers as bigint. */
+const ROWS_SQL = `SELECT key_null, key, bucket_start, requests, errors,
+    input_uncached + cache_read + cache_write_5m + cache_write_1h, output_tokens, cache_read,
+    cache_write_5m + cache_write_1h, reasoning_tokens, cost_high, cost_low, unpriced, estimated, input_sketch
+  FROM usage_rollups WHERE dimension = ? AND span_ms = ? AND bucket_start >= ? AND bucket_start < ?`;
+
+function rawSql(keySql: string): string {
+  return `SELECT ${keySql} AS key, tm_sketch_cell(${INPUT_SQL}) AS cell, COUNT(*), SUM(status >= 400 OR error_type IS NOT NULL),
+      SUM(${INPUT_SQL}), SUM(output_tokens), SUM(cache_read), SUM(cache_write_5m + cache_write_1h), SUM(reasoning_tokens),
+      SUM(cost_total / ${SPLIT}), SUM(cost_total % ${SPLIT}), SUM(cost_total IS NULL), SUM(estimated)
+    FROM usage_events WHERE ts >= ? AND ts < ? GROUP BY 1, 2`;
+}
+
+const num = (value: unknown): number => Number(value ?? 0);
+const big = (value: unknown): bigint => (value == null ? 0n : BigInt(value as bigint));
+
+/** Rollup rows stored in SQLite: the upsert used at ingest, and reports read from them. */
+export class SqliteRollups {
+  private readonly upsert: Database.Statement;
+  private readonly rowsStmt: Database.Statement;
+  private readonly rawStatements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {
+    registerSketchFunctions(db);
+    this.upsert = db.prepare(UPSERT_SQL);
+    this.rowsStmt = db.prepare(ROWS_SQL).raw(true).safeIntegers(true);
+  }
+
+  /** Adds rows into the stored rollups; call inside the transaction that inserted their events. */
+  apply(rows: readonly RollupRow[]): void {
+    for (const row of rows) {
+      this.upsert.run(
+        row.dimension, row.spanMs, row.bucketStart, row.key === null ? 1 : 0, row.key ?? '',
+        row.requests, row.errors, row.inputUncached, row.cacheRead, row.cacheWrite5m, row.cacheWrite1h,
+        row.outputTokens, row.reasoningTokens, row.webSearchRequests,
+        row.costPico / SPLIT, row.costPico % SPLIT, row.unpricedRequests, row.estimatedRequests, row.cacheHits,
+        encodeSketch(row.inputSketch),
+      );
+    }
+  }
+
+  /** A report by a rollup dimension (or day): day rows, hour rows and raw edges, merged. */
+  report(query: ReportQuery): ReportRow[] {
+    const dimension: RollupDimension = query.by === 'day' ? '*' : (query.by as RollupDimension);
+    const plan = planRollupRange(query);
+    const merger = new ReportMerger();
+    const sketches: Array<[string | null, Uint8Array]> = [];
+    const readSpan = (spanMs: number, range: TimeRange): void => {
+      const rows = this.rowsStmt.all(dimension, spanMs, range.since, range.until) as unknown[][];
+      for (const r of rows) {
+        const key = query.by === 'day' ? utcDay(num(r[2])) : r[0] === 1n ? null : (r[1] as string);
+        merger.add(key, {
+          requests: num(r[3]), errors: num(r[4]), inputTokens: num(r[5]), outputTokens: num(r[6]), cachedTokens: num(r[7]),
+          cacheWriteTokens: num(r[8]), reasoningTokens: num(r[9]), costPico: big(r[10]) * SPLIT + big(r[11]),
+          unpricedRequests: num(r[12]), estimatedRequests: num(r[13]),
+        });
+        sketches.push([key, r[14] as Uint8Array]);
+      }
+    };
+    if (plan.days) readSpan(DAY_MS, plan.days);
+    for (const hours of plan.hours) readSpan(HOUR_MS, hours);
+    for (const raw of plan.raw) {
+      // A raw piece lies inside one hour, so by day its key is a constant.
+      if (query.by === 'day') this.readRaw('NULL', utcDay(raw.since), raw, merger);
+      else this.readRaw(dimension === '*' ? 'NULL' : RAW_KEY_SQL[dimension], undefined, raw, merger);
+    }
+    const rows = merger.sortedWithoutP95(query.limit);
+    // Sketches are decoded only for the groups shown (a --limit report skips the rest).
+    const shown = new Set(rows.map((row) => row.key));
+    for (const [key, blob] of sketches) if (shown.has(key)) merger.addCells(key, decodeSketch(blob));
+    return merger.fillP95(rows);
+  }
+
+  /** Sums and sketch cells of raw events in one range grouped by `keySql` (or all under `constantKey`). */
+  private readRaw(keySql: string, constantKey: string | undefined, range: TimeRange, merger: ReportMerger): void {
+    let stmt = this.rawStatements.get(keySql);
+    if (!stmt) {
+      stmt = this.db.prepare(rawSql(keySql)).raw(true).safeIntegers(true);
+      this.rawStatements.set(keySql, stmt);
+    }
+    for (const r of stmt.all(range.since, range.until) as unknown[][]) {
+      const key = constantKey ?? (r[0] as string | null);
+      merger.add(key, {
+        requests: num(r[2]), errors: num(r[3]), inputTokens: num(r[4]), outputTokens: num(r[5]), cachedTokens: num(r[6]),
+        cacheWriteTokens: num(r[7]), reasoningTokens: num(r[8]), costPico: big(r[9]) * SPLIT + big(r[10]),
+        unpricedRequests: num(r[11]), estimatedRequests: num(r[12]),
+      });
+      merger.addCell(key, num(r[1]), num(r[2]));
+    }
+  }
+}
+
+/** SQL functions the rollup statements use: the sketch merge of the upsert and the cell of a token count. */
+export function registerSketchFunctions(db: Database.Database): void {
+  db.function('tm_sketch_merge', { deterministic: true }, (a: unknown, b: unknown) =>
+    mergeEncodedSketches(a as Uint8Array | null, b as Uint8Array | null));
+  db.function('tm_sketch_cell', { deterministic: true, safeIntegers: false }, (value: unknown) => sketchCell(Number(value)));
+}
