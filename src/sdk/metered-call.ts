@@ -11,6 +11,7 @@ export interface CallSink {
 /** One HTTP attempt being metered, from the request to its single settlement. */
 export class MeteredCall {
   private settled = false;
+  private endedAt: number | null = null;
 
   constructor(
     readonly record: CallRecord,
@@ -27,6 +28,11 @@ export class MeteredCall {
     return this.signal?.aborted === true;
   }
 
+  /** Fixes the call's end time now, for a settlement that comes later (after loading the estimator). */
+  endTiming(): void {
+    this.endedAt ??= performance.now();
+  }
+
   /** Completes the record and hands it to the sink; later calls are ignored. */
   settle(status: number, errorType: string | null, parsed: ParsedUsage | null): void {
     if (this.settled) return;
@@ -34,7 +40,7 @@ export class MeteredCall {
     this.record.status = status;
     this.record.errorType = errorType;
     this.record.parsed = parsed;
-    this.record.latencyMs = Math.round(performance.now() - this.startedAt);
+    this.record.latencyMs = Math.round((this.endedAt ?? performance.now()) - this.startedAt);
     this.sink.call(this.record);
   }
 }

@@ -94,8 +94,7 @@ export function createMeteredFetch(options: MeteredFetchOptions): FetchLike {
     if (response.body && adapter.createStreamMeter && contentType.includes('text/event-stream')) {
       return meterStreamResponse(response, call, adapter.createStreamMeter({ dropUsageChunk }));
     }
-    meterWholeResponse(response, call);
-    return response;
+    return meterWholeResponse(response, call);
   };
 }
 

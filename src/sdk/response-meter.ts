@@ -1,9 +1,20 @@
 import { performance } from 'node:perf_hooks';
-import type { ParsedUsage, StreamMeter } from '../providers/types.js';
-import { estimateStreamUsage } from '../providers/estimate-usage.js';
+import type { StreamMeter, StreamResult } from '../providers/types.js';
 import type { MeteredCall } from './metered-call.js';
 
+type EstimateModule = typeof import('../providers/estimate-usage.js');
+let estimator: Promise<EstimateModule> | null = null;
+
+/**
+ * The tokenizer behind stream estimates takes ~0.6 s to load, so it is loaded the first time a stream
+ * ends without usage, never at import: apps whose streams complete never pay for it.
+ */
+function loadEstimator(): Promise<EstimateModule> {
+  return (estimator ??= import('../providers/estimate-usage.js'));
+}
+
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 type Ending = 'complete' | 'client_disconnect' | 'upstream_reset';
 
@@ -23,12 +34,14 @@ export function meterStreamResponse(response: Response, call: MeteredCall, meter
     const result = meter.result();
     let errorType: string | null = ending === 'complete' ? null : ending;
     if (result.error) errorType = result.error.type;
-    if (!(ending === 'complete' && result.completed && result.parsed !== null)) {
-      call.record.estimatedUsage = estimateStreamUsage(result, call.body);
-    }
     call.record.ttftMs = firstChunkAt === null ? null : Math.round(firstChunkAt - call.startedAt);
     const status = ending === 'client_disconnect' ? 499 : response.status;
-    call.settle(status, errorType, result.parsed);
+    if (ending === 'complete' && result.completed && result.parsed !== null) {
+      call.settle(status, errorType, result.parsed);
+      return;
+    }
+    call.endTiming();
+    void settleEstimated(call, result, status, errorType);
   };
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -68,6 +81,17 @@ export function meterStreamResponse(response: Response, call: MeteredCall, meter
   return rebuildResponse(response, body);
 }
 
+async function settleEstimated(call: MeteredCall, result: StreamResult, status: number, errorType: string | null): Promise<void> {
+  try {
+    const { estimateStreamUsage } = await loadEstimator();
+    call.record.estimatedUsage = estimateStreamUsage(result, call.body);
+  } catch {
+    // No tokenizer: the event is still recorded, with the provider's partial counts only.
+    call.record.estimatedUsage = result.parsed?.usage ?? result.partial?.usage ?? null;
+  }
+  call.settle(status, errorType, result.parsed);
+}
+
 function enqueue(controller: ReadableStreamDefaultController<Uint8Array>, out: Buffer | string | null): boolean {
   if (out === null || out.length === 0) return false;
   controller.enqueue(typeof out === 'string' ? encoder.encode(out) : out);
@@ -75,7 +99,7 @@ function enqueue(controller: ReadableStreamDefaultController<Uint8Array>, out: B
 }
 
 /** A Response with the same status, headers and URL around another body. */
-function rebuildResponse(original: Response, body: ReadableStream<Uint8Array>): Response {
+function rebuildResponse(original: Response, body: ReadableStream<Uint8Array> | Uint8Array): Response {
   const rebuilt = new Response(body, { status: original.status, statusText: original.statusText, headers: original.headers });
   // `url` and `redirected` are getters of the original; the SDKs log and expose `url`.
   Object.defineProperty(rebuilt, 'url', { value: original.url });
@@ -84,28 +108,28 @@ function rebuildResponse(original: Response, body: ReadableStream<Uint8Array>): 
 }
 
 /**
- * Reads a copy of a whole (non-stream) response body in the background and settles the call from it:
- * usage for 2xx, the provider's error type otherwise. The caller keeps the original Response.
+ * Reads a whole (non-stream) response, settles the call from it (usage for 2xx, the provider's error
+ * type otherwise) and returns a Response with the same status, headers and bytes. Buffering is what
+ * the SDK does with these bodies anyway, and is several times cheaper than Response.clone()'s tee.
  */
-export function meterWholeResponse(response: Response, call: MeteredCall): void {
-  const copy = response.clone();
-  copy.text().then(
-    (text) => {
-      let json: unknown = null;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        // Not JSON (an HTML error page from a proxy): no usage, a generic error type.
-      }
-      if (response.ok) {
-        const parsed: ParsedUsage | null = json ? call.adapter.parseUsage(json) : null;
-        call.settle(response.status, null, parsed);
-      } else {
-        call.settle(response.status, upstreamErrorType(json, response.status), null);
-      }
-    },
-    () => call.settle(call.aborted() ? 499 : 502, call.aborted() ? 'client_disconnect' : 'upstream_reset', null),
-  );
+export async function meterWholeResponse(response: Response, call: MeteredCall): Promise<Response> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    const aborted = call.aborted();
+    call.settle(aborted ? 499 : 502, aborted ? 'client_disconnect' : 'upstream_reset', null);
+    throw error;
+  }
+  let json: unknown = null;
+  try {
+    json = JSON.parse(decoder.decode(bytes));
+  } catch {
+    // Not JSON (an HTML error page from a proxy): no usage, a generic error type.
+  }
+  if (response.ok) call.settle(response.status, null, json ? call.adapter.parseUsage(json) : null);
+  else call.settle(response.status, upstreamErrorType(json, response.status), null);
+  return rebuildResponse(response, bytes);
 }
 
 /** The error type of a provider error body, as the gateway records it. */
