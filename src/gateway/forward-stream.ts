@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { GatewayContext } from './gateway-context.js';
 import type { UpstreamResponse } from './upstream-client.js';
 import { copyResponseHeaders } from './upstream-headers.js';
-import { settle, streamAnnotation, type CallState } from './proxy-handler.js';
+import { settle, streamAnnotation, type CallState } from './call-state.js';
 import { estimateStreamUsage } from '../providers/estimate-usage.js';
 
 type Ending = 'complete' | 'client_disconnect' | 'upstream_reset' | 'upstream_timeout';

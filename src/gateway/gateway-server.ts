@@ -1,7 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { matchRoute, listRoutes } from './routes.js';
-import { handleProxy, sendError } from './proxy-handler.js';
+import { handleProxy } from './proxy-handler.js';
+import { sendError } from './send-error.js';
 import { GatewayError } from './error-catalog.js';
 import type { GatewayContext } from './gateway-context.js';
 import { handleTokenmeterApi, TOKENMETER_API_PREFIX } from './ingest-api.js';

@@ -5,7 +5,7 @@ import { GatewayError } from './error-catalog.js';
 import type { GatewayContext } from './gateway-context.js';
 import { authorizeIngest } from './ingest-auth.js';
 import { ingestEvents, ingestOutcomes, type IngestState } from './ingest-handlers.js';
-import { sendError } from './proxy-handler.js';
+import { sendError } from './send-error.js';
 import { readBody } from './read-body.js';
 
 /** Where the tokenmeter API reads and writes: the gateway's ledger and the outcome store beside it. */

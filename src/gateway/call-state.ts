@@ -1,0 +1,70 @@
+import { performance } from 'node:perf_hooks';
+import { picoToUsdString } from '../core/money.js';
+import { computeCost } from '../core/cost.js';
+import { buildUsageEvent, priceRowFor, type CallRecord } from '../core/usage-event-builder.js';
+import type { UsageEvent } from '../core/usage-event.js';
+import type { ParsedUsage } from '../providers/types.js';
+import type { RequestInfo, EndpointAdapter } from '../providers/endpoint-adapter.js';
+import type { VirtualKeyRecord } from '../store/key-store.js';
+import type { RouteSpec } from './routes.js';
+import type { GatewayContext } from './gateway-context.js';
+import type { SpendTicket } from './spend-control.js';
+
+/** State of one metered call, carried from parse to settle. */
+export interface CallState {
+  /** Id of the current attempt (changes on a retry). */
+  id: string;
+  ts: number;
+  startedAt: number;
+  route: RouteSpec;
+  body: Record<string, unknown>;
+  rawBody: Buffer;
+  info: RequestInfo;
+  adapter: EndpointAdapter;
+  record: CallRecord;
+  /** The caller's virtual key, null in open mode. */
+  key: VirtualKeyRecord | null;
+  /** Spend-control hold to settle when the call ends. */
+  ticket: SpendTicket;
+  /** The body object was changed (reroute, output cap) and must be re-serialized. */
+  bodyChanged: boolean;
+}
+
+/**
+ * Finishes the call's record and builds its event. With `emit` (the default) the event goes to the
+ * ledger now; otherwise the caller enqueues it after adjusting timings.
+ */
+export function settle(call: CallState, ctx: GatewayContext, status: number, errorType: string | null, parsed: ParsedUsage | null, emit = true): UsageEvent {
+  call.record.status = status;
+  call.record.errorType = errorType;
+  call.record.parsed = parsed;
+  call.record.latencyMs = Math.round(performance.now() - call.startedAt);
+  const event = buildUsageEvent(call.record, ctx.catalog);
+  if (emit) ctx.sink.enqueue(event);
+  if (call.ticket.reservationId) void ctx.spend.settle(call.ticket, event, Date.now());
+  return event;
+}
+
+/** The `tokenmeter` object added to a stream's final usage event. */
+export function streamAnnotation(call: CallState, ctx: GatewayContext, parsed: ParsedUsage): Record<string, unknown> {
+  const row = priceRowFor(ctx.catalog, parsed.servedModel, call.info.model, call.ts, call.route.family);
+  const cost = row ? computeCost(parsed.usage, row, { serviceTier: parsed.serviceTier }) : null;
+  return {
+    request_id: call.id,
+    cost_usd: cost ? picoToUsdString(cost.total) : null,
+    priced_model: row?.model ?? null,
+  };
+}
+
+/** Records a failed attempt as its own ledger event (errors bill nothing); the spend hold stays for the next try. */
+export function recordFailedAttempt(call: CallState, ctx: GatewayContext, status: number, errorType: string): void {
+  const event = buildUsageEvent({ ...call.record, status, errorType, parsed: null, estimatedUsage: null, latencyMs: Math.round(performance.now() - call.startedAt) }, ctx.catalog);
+  ctx.sink.enqueue(event);
+}
+
+export function upstreamErrorType(json: unknown, status: number): string {
+  const error = (json as { error?: { type?: unknown; code?: unknown } } | null)?.error;
+  if (error && typeof error.type === 'string') return error.type;
+  if (error && typeof error.code === 'string') return error.code;
+  return `http_${status}`;
+}

@@ -1,0 +1,57 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { picoToUsdString } from '../core/money.js';
+import type { ParsedUsage } from '../providers/types.js';
+import { GatewayError } from './error-catalog.js';
+import type { RouteSpec } from './routes.js';
+import { upstreamUrl, type GatewayContext } from './gateway-context.js';
+import { buildUpstreamHeaders, copyResponseHeaders } from './upstream-headers.js';
+import type { UpstreamResponse } from './upstream-client.js';
+import { settle, upstreamErrorType, type CallState } from './call-state.js';
+
+export async function forwardWhole(res: ServerResponse, call: CallState, ctx: GatewayContext, upstream: UpstreamResponse, sentAt: number): Promise<void> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of upstream.body) chunks.push(chunk as Buffer);
+  } catch {
+    settle(call, ctx, 502, 'upstream_reset', null);
+    throw new GatewayError('upstream_unreachable', 'the upstream provider closed the connection before the response was complete; retry the request');
+  }
+  const payload = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const upstreamMs = performance.now() - sentAt;
+  let parsed: ParsedUsage | null = null;
+  let errorType: string | null = null;
+  const ok = upstream.status >= 200 && upstream.status < 300;
+  let json: unknown = null;
+  try {
+    json = JSON.parse(payload.toString('utf8'));
+  } catch {
+    // Not JSON (an HTML error page from a proxy, say): pass it through untouched.
+  }
+  if (ok) parsed = json ? call.adapter.parseUsage(json) : null;
+  else errorType = upstreamErrorType(json, upstream.status);
+  if (ctx.config.privacy.captureText) call.record.responseText = payload.toString('utf8');
+  const event = settle(call, ctx, upstream.status, errorType, parsed, false);
+  const headers = copyResponseHeaders(upstream.headers, call.ticket.headers);
+  headers['content-length'] = String(payload.length);
+  headers['x-tokenmeter-request-id'] = call.id;
+  if (event.cost) headers['x-tokenmeter-cost-usd'] = picoToUsdString(event.cost.total);
+  else headers['x-tokenmeter-cost-status'] = 'unpriced';
+  headers['x-tokenmeter-overhead-ms'] = (performance.now() - call.startedAt - upstreamMs).toFixed(3);
+  res.writeHead(upstream.status, headers);
+  res.end(payload);
+  event.latencyMs = Math.round(performance.now() - call.startedAt);
+  ctx.sink.enqueue(event);
+}
+
+export async function passThrough(req: IncomingMessage, res: ServerResponse, route: RouteSpec, ctx: GatewayContext): Promise<void> {
+  const headers = buildUpstreamHeaders(req.headers, route.family, ctx.serverKeys[route.family], null);
+  const upstream = await ctx.upstream.send(upstreamUrl(ctx, route.family, req.url ?? route.path), route.method, headers, null);
+  const chunks: Buffer[] = [];
+  for await (const chunk of upstream.body) chunks.push(chunk as Buffer);
+  const payload = Buffer.concat(chunks);
+  const out = copyResponseHeaders(upstream.headers);
+  out['content-length'] = String(payload.length);
+  res.writeHead(upstream.status, out);
+  res.end(payload);
+}
