@@ -6,6 +6,11 @@ import { MemoryOutcomeStore } from './memory/memory-outcome-store.js';
 
 const fallbacks = new WeakMap<Ledger, OutcomeStore>();
 
+/** True when the ledger's engine keeps outcomes in its own database (not a per-process fallback). */
+export function hasOutcomeStore(ledger: Ledger): boolean {
+  return ledger instanceof SqliteLedger || typeof (ledger as Ledger & { outcomeStore?: unknown }).outcomeStore === 'function';
+}
+
 /**
  * The outcome store that lives beside a ledger (same database). An engine exposes its own with an
  * `outcomeStore()` method; one without gets a per-ledger in-memory store (lost on exit).

@@ -162,6 +162,21 @@ test('a bad --per is a usage error (exit 2)', async () => {
   assert.match(result.stderr, /expected outcome:NAME/);
 });
 
+test('--per on a ledger engine without an outcome store is an error, not an empty join', async () => {
+  const memory = await seeded(engines[0]![1]);
+  const engineWithoutOutcomes: Ledger = {
+    kind: 'postgres', append: (e) => memory.append(e), report: (q) => memory.report(q), unpriced: (r) => memory.unpriced(r),
+    events: (r) => memory.events(r), count: (r) => memory.count(r), close: async () => {},
+  };
+  const result = await report(engineWithoutOutcomes, ['--per', 'outcome:ticket_resolved']);
+  assert.equal(result.exitCode, 1);
+  assert.match(result.stderr, /the postgres ledger does not store them yet/);
+  const retries = await report(engineWithoutOutcomes, ['--retries', '--json']);
+  assert.equal(retries.exitCode, 0, '--retries works on any engine (roll-up computed from events())');
+  assert.equal((JSON.parse(retries.stdout) as Array<{ key: string; retries: number }>).find((r) => r.key === 'support')!.retries, 1);
+  await memory.close();
+});
+
 const sortRows = (rows: TaskRollupRow[]) =>
   [...rows].sort((a, b) => JSON.stringify([a.key, a.task]).localeCompare(JSON.stringify([b.key, b.task])));
 

@@ -8,7 +8,7 @@ import { parseDimension, parseLimit, parsePer, resolveTimeRange, ReportArgumentE
 import { reportToJson, reportToTable, unpricedToJson, unpricedToTable } from '../../analysis/report-format.js';
 import { emptyGroup, loadTaskView, taskGroups, taskTotal } from '../../analysis/task-report.js';
 import { outcomeJsonFields, outcomeTable, retryJsonFields, retryTable } from '../../analysis/task-report-format.js';
-import { outcomeStoreFor } from '../../store/open-outcome-store.js';
+import { hasOutcomeStore, outcomeStoreFor } from '../../store/open-outcome-store.js';
 
 /** Injection points for running ledger commands in-process (tests); every field defaults to the real thing. */
 export interface LedgerCommandDeps {
@@ -107,6 +107,9 @@ export function registerReportCommand(program: Command, deps: LedgerCommandDeps 
           return;
         }
         const rows = await ledger.report({ ...range, by, limit });
+        if (outcome !== null && !hasOutcomeStore(ledger)) {
+          command.error(`error: --per outcome needs outcomes, and the ${ledger.kind} ledger does not store them yet`, { exitCode: 1, code: 'tokenmeter.noOutcomes' });
+        }
         if (outcome !== null || options.retries) {
           // Task views reuse the report's groups and order; their totals count a task once.
           const { rollup, verdicts } = await loadTaskView(ledger, outcome !== null ? outcomeStoreFor(ledger) : null, { ...range, by }, outcome);
