@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  cellBounds, cellEstimate, decodeSketch, encodeSketch, mergeEncodedSketches, sketchCell, sketchPercentile,
+  SKETCH_EXACT_BELOW, SKETCH_RELATIVE_ERROR, type SketchCells,
+} from './rollup-sketch.js';
+
+test('cells are exact below 32 and contiguous, monotonic and within bounds above', () => {
+  for (let v = 0; v < SKETCH_EXACT_BELOW; v++) assert.equal(sketchCell(v), v);
+  let previous = sketchCell(0);
+  for (let v = 1; v < 200_000; v++) {
+    const cell = sketchCell(v);
+    assert.ok(cell === previous || cell === previous + 1, `cells step by one at ${v}`);
+    const { lower, width } = cellBounds(cell);
+    assert.ok(v >= lower && v < lower + width, `${v} in cell ${cell} [${lower}, ${lower + width})`);
+    previous = cell;
+  }
+  for (const v of [2 ** 31 - 1, 2 ** 31, 2 ** 40 + 12345, Number.MAX_SAFE_INTEGER]) {
+    const { lower, width } = cellBounds(sketchCell(v));
+    assert.ok(v >= lower && v < lower + width, `large value ${v}`);
+  }
+  assert.equal(sketchCell(-5), 0);
+  assert.equal(sketchCell(7.9), 7);
+});
+
+test('every value is estimated within the stated relative error', () => {
+  for (let v = 1; v < 100_000; v += 7) {
+    const estimate = cellEstimate(sketchCell(v));
+    assert.ok(Math.abs(estimate - v) <= v * SKETCH_RELATIVE_ERROR, `${v} -> ${estimate}`);
+  }
+});
+
+test('percentile is the nearest-rank value of the merged cells, within the bound', () => {
+  const values = Array.from({ length: 1000 }, (_, i) => 17 + ((i * 7919) % 20_000));
+  const cells: SketchCells = new Map();
+  for (const v of values) cells.set(sketchCell(v), (cells.get(sketchCell(v)) ?? 0) + 1);
+  const sorted = [...values].sort((a, b) => a - b);
+  const exact = sorted[Math.ceil(0.95 * sorted.length) - 1]!;
+  const estimate = sketchPercentile(cells, 0.95);
+  assert.equal(sketchCell(estimate), sketchCell(exact), 'same cell as the exact p95');
+  assert.ok(Math.abs(estimate - exact) <= exact * SKETCH_RELATIVE_ERROR);
+  assert.equal(sketchPercentile(new Map(), 0.95), 0);
+  assert.equal(sketchPercentile(new Map([[5, 3]]), 0.95), 5);
+});
+
+test('encoding is canonical and merging adds counts cell by cell', () => {
+  const a: SketchCells = new Map([[300, 2], [3, 1], [40, 200]]);
+  const b: SketchCells = new Map([[40, 1], [1000, 5]]);
+  assert.deepEqual(encodeSketch(a), encodeSketch(new Map([[3, 1], [40, 200], [300, 2]])), 'order-independent');
+  assert.deepEqual([...decodeSketch(encodeSketch(a))].sort((x, y) => x[0] - y[0]), [[3, 1], [40, 200], [300, 2]]);
+  const merged = decodeSketch(mergeEncodedSketches(encodeSketch(a), encodeSketch(b)));
+  assert.deepEqual([...merged].sort((x, y) => x[0] - y[0]), [[3, 1], [40, 201], [300, 2], [1000, 5]]);
+  assert.deepEqual(mergeEncodedSketches(null, encodeSketch(b)), encodeSketch(b));
+  assert.deepEqual(decodeSketch(encodeSketch(new Map([[5, 2 ** 40]]))), new Map([[5, 2 ** 40]]), 'large counts');
+  assert.throws(() => decodeSketch(Uint8Array.from([0x85])), /truncated/);
+});
