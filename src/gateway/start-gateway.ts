@@ -9,6 +9,8 @@ import { startGatewayServer } from './gateway-server.js';
 import { ENDPOINT_ADAPTERS } from '../providers/endpoint-adapters.js';
 import type { GatewayContext } from './gateway-context.js';
 import { keyStoreFor } from '../store/open-key-store.js';
+import { outcomeStoreFor } from '../store/open-outcome-store.js';
+import { registerTokenmeterApi } from './ingest-api.js';
 import { AuthGate } from './auth-gate.js';
 import { SpendControl } from './spend-control.js';
 import { RetryBudget } from '../core/retry-policy.js';
@@ -76,6 +78,7 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
       anthropic: config.providers.anthropic.baseUrl.replace(/\/+$/, ''),
     },
   };
+  registerTokenmeterApi(context, { ledger, outcomes: outcomeStoreFor(ledger) });
   const server = await startGatewayServer(context, config.server.host, config.server.port);
   log.info('gateway started', {
     ledger: config.store.kind === 'sqlite' ? config.store.path : 'postgres',
