@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { createTable } from './terminal-table.js';
 import { picoToUsdNumber } from '../core/money.js';
 import type { ReportDimension, ReportRow, UnpricedRow } from '../store/ledger.js';
 import { formatUsd } from './report-money.js';
@@ -54,7 +54,6 @@ export function reportToJson(rows: readonly ReportRow[]): ReportJsonRow[] {
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');
-const PLAIN = { head: [] as string[], border: [] as string[] };
 
 /**
  * A terminal table of a report with a totals row. Groups containing unpriced calls show their
@@ -62,11 +61,7 @@ const PLAIN = { head: [] as string[], border: [] as string[] };
  */
 export function reportToTable(rows: readonly ReportRow[], dimension: ReportDimension): string {
   if (rows.length === 0) return 'No usage events in this time range.\n';
-  const table = new Table({
-    head: [dimension, 'requests', 'errors', 'input tok', 'cached tok', 'output tok', 'p95 input', 'cost', '$/request'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-    style: PLAIN,
-  });
+  const table = createTable([dimension, 'requests', 'errors', 'input tok', 'cached tok', 'output tok', 'p95 input', 'cost', '$/request'], ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']);
   const total: ReportRow = {
     key: 'Total', requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, cachedTokens: 0, cacheWriteTokens: 0,
     reasoningTokens: 0, costPico: 0n, unpricedRequests: 0, estimatedRequests: 0, p95InputTokens: 0,
@@ -127,11 +122,7 @@ export function unpricedToJson(rows: readonly UnpricedRow[]): UnpricedJsonRow[] 
 /** A terminal table of models seen without a price, with a hint on how to price them. */
 export function unpricedToTable(rows: readonly UnpricedRow[]): string {
   if (rows.length === 0) return 'Every call in this time range was priced.\n';
-  const table = new Table({
-    head: ['provider', 'model', 'requests', 'input tok', 'output tok', 'first seen', 'last seen'],
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'left', 'left'],
-    style: PLAIN,
-  });
+  const table = createTable(['provider', 'model', 'requests', 'input tok', 'output tok', 'first seen', 'last seen'], ['left', 'left', 'right', 'right', 'right', 'left', 'left']);
   for (const row of rows) {
     table.push([row.provider, row.model ?? '(unknown)', count(row.requests), count(row.inputTokens), count(row.outputTokens),
       isoMinute(row.firstSeen), isoMinute(row.lastSeen)]);

@@ -1,4 +1,4 @@
-import Table from 'cli-table3';
+import { createTable } from './terminal-table.js';
 import { picoToUsdNumber } from '../core/money.js';
 import type { ReportDimension } from '../store/ledger.js';
 import { formatUsd } from './report-money.js';
@@ -78,7 +78,6 @@ export function retryJsonFields(row: TaskGroupRow): RetryJsonFields {
 const count = (n: number): string => n.toLocaleString('en-US');
 const decimal = (n: number | null): string => (n === null ? '-' : n.toFixed(2));
 const percent = (n: number | null): string => (n === null ? '-' : `${(n * 100).toFixed(1)}%`);
-const PLAIN = { head: [] as string[], border: [] as string[] };
 
 function unpricedNote(rows: readonly TaskGroupRow[]): string[] {
   const unpriced = rows.reduce((sum, row) => sum + row.unpricedRequests, 0);
@@ -90,11 +89,7 @@ function unpricedNote(rows: readonly TaskGroupRow[]): string[] {
 /** `report --per outcome:NAME` as a table: what the group's tasks cost per success, and what produced nothing. */
 export function outcomeTable(rows: readonly TaskGroupRow[], total: TaskGroupRow, dimension: ReportDimension, outcome: string): string {
   if (rows.length === 0) return 'No usage events in this time range.\n';
-  const table = new Table({
-    head: [dimension, 'tasks', 'succeeded', 'failed', 'task cost', '$/success', 'failed cost', 'no-success spend', 'calls/task', 'retries/task'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-    style: PLAIN,
-  });
+  const table = createTable([dimension, 'tasks', 'succeeded', 'failed', 'task cost', '$/success', 'failed cost', 'no-success spend', 'calls/task', 'retries/task'], ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']);
   for (const row of [...rows, total]) {
     const mark = row.unpricedRequests > 0 ? '*' : '';
     const perSuccess = perUnitPico(row.taskCostPico, row.succeededTasks);
@@ -117,11 +112,7 @@ export function outcomeTable(rows: readonly TaskGroupRow[], total: TaskGroupRow,
 /** `report --retries` as a table: how often calls were retried and what the retries cost. */
 export function retryTable(rows: readonly TaskGroupRow[], total: TaskGroupRow, dimension: ReportDimension): string {
   if (rows.length === 0) return 'No usage events in this time range.\n';
-  const table = new Table({
-    head: [dimension, 'requests', 'retries', 'retry rate', 'retry cost', 'error cost', 'tasks', 'calls/task', 'retries/task'],
-    colAligns: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-    style: PLAIN,
-  });
+  const table = createTable([dimension, 'requests', 'retries', 'retry rate', 'retry cost', 'error cost', 'tasks', 'calls/task', 'retries/task'], ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right']);
   for (const row of [...rows, total]) {
     const mark = row.unpricedRequests > 0 ? '*' : '';
     table.push([

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import Table from 'cli-table3';
+import { createTable } from '../../analysis/terminal-table.js';
 
 interface AdminOptions {
   gateway: string;
@@ -41,7 +41,7 @@ export function registerBudgetsCommand(program: Command): void {
         process.stdout.write(JSON.stringify(data) + '\n');
         return;
       }
-      const table = new Table({ head: ['budget', 'scope', 'value', 'window', 'limit', 'spent', 'held', 'remaining', 'used', 'resets'] });
+      const table = createTable(['budget', 'scope', 'value', 'window', 'limit', 'spent', 'held', 'remaining', 'used', 'resets']);
       for (const b of data) {
         const used = b.limit_usd > 0 ? `${Math.round((b.spent_usd / b.limit_usd) * 100)}%` : '';
         table.push([b.id, b.scope, b.value, b.window, `$${b.limit_usd}`, `$${b.spent_usd}`, `$${b.reserved_usd}`, `$${b.remaining_usd}`, used, b.resets_at.slice(0, 16)]);

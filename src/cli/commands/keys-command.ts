@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import Table from 'cli-table3';
+import { createTable } from '../../analysis/terminal-table.js';
 import { openLedger } from '../../store/open-ledger.js';
 import { keyStoreFor } from '../../store/open-key-store.js';
 import { usdToPico, picoToUsdString } from '../../core/money.js';
@@ -84,7 +84,7 @@ export function registerKeysCommand(program: Command): void {
         process.stdout.write(JSON.stringify(records.map(publicKeyView)) + '\n');
         return;
       }
-      const table = new Table({ head: ['prefix', 'id', 'tenant', 'team', 'user', 'budget', 'rpm', 'created', 'status'] });
+      const table = createTable(['prefix', 'id', 'tenant', 'team', 'user', 'budget', 'rpm', 'created', 'status']);
       for (const r of records) {
         table.push([
           `${r.prefix}...`, r.id, r.tenant ?? '', r.team ?? '', r.user ?? '',
