@@ -6,6 +6,9 @@ import { registerSimulateCommand } from './commands/simulate-command.js';
 import { registerReportCommand } from './commands/report-command.js';
 import { registerExportCommand } from './commands/export-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
+import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerPruneCommand } from './commands/prune-command.js';
+import { registerRollupsCommand } from './commands/rollups-command.js';
 import { registerBudgetsCommand } from './commands/budgets-command.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerExportCommand(program);
   registerKeysCommand(program);
+  registerMigrateCommand(program);
+  registerPruneCommand(program);
+  registerRollupsCommand(program);
   registerBudgetsCommand(program);
   return program;
 }

@@ -103,6 +103,20 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   ...spendConfigSchema,
+  retention: z
+    .strictObject({
+      /** Days raw events are kept (unset: forever). Reports by user or task, and exports, need raw events. */
+      rawDays: positiveInt.optional(),
+      /** Days hour/day rollups are kept (unset: forever); keep them at least as long as raw events. */
+      rollupDays: positiveInt.optional(),
+      /** A running gateway prunes every this many minutes when a retention is set (0 = only `tokenmeter prune`). */
+      pruneEveryMinutes: z.number().int().nonnegative().default(360),
+    })
+    .refine((r) => r.rawDays === undefined || r.rollupDays === undefined || r.rollupDays >= r.rawDays, {
+      message: 'rollupDays must be >= rawDays (rollups outlive the raw events they summarize)',
+      path: ['rollupDays'],
+    })
+    .prefault({}),
   retries: z
     .strictObject({
       /** Total attempts per call at the gateway (1 = no gateway retries; the SDKs retry on their own). */

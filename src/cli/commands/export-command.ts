@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { resolveTimeRange, ReportArgumentError } from '../../analysis/report-query.js';
 import { csvHeader, eventToCsvLine, eventToJsonLine } from '../../analysis/report-export.js';
 import { failOnBadArgument, openExistingLedger, type LedgerCommandDeps, type LedgerLocationOptions } from './report-command.js';
+import { ProgressBar } from '../progress-bar.js';
 
 interface ExportOptions extends LedgerLocationOptions {
   format: string;
@@ -16,7 +17,9 @@ interface ExportOptions extends LedgerLocationOptions {
 const FORMATS = ['csv', 'jsonl'] as const;
 /** Lines are joined into ~64 KB writes: one syscall per few hundred events, not one per event. */
 const CHUNK_CHARS = 64 * 1024;
-const PROGRESS_EVERY = 10_000;
+const PROGRESS_EVERY = 1_000;
+/** Below this many events an export finishes too fast for a progress bar to help. */
+const PROGRESS_MIN_EVENTS = 10_000;
 
 /** Writes with backpressure: waits for 'drain' when the stream's buffer is full, fails on a stream error. */
 async function write(stream: Writable, text: string): Promise<void> {
@@ -54,7 +57,11 @@ export function registerExportCommand(program: Command, deps: LedgerCommandDeps 
       const ledger = await openExistingLedger(command, options, deps);
       const partial = options.out ? `${options.out}.partial-${process.pid}` : null;
       const output: Writable = partial ? createWriteStream(partial) : deps.stdout ?? process.stdout;
-      const showProgress = partial !== null && stderr.isTTY === true;
+      // A bar on stderr only when it is a terminal and does not share it with the exported lines.
+      const stdoutIsTty = (deps.stdout ?? process.stdout as Writable & { isTTY?: boolean }) as Writable & { isTTY?: boolean };
+      const showProgress = stderr.isTTY === true && (partial !== null || stdoutIsTty.isTTY !== true);
+      const total = showProgress ? await ledger.count(range) : 0;
+      const bar = total >= PROGRESS_MIN_EVENTS ? new ProgressBar('exporting', total, stderr as NodeJS.WriteStream) : null;
       let failure: unknown = null;
       const onError = (error: unknown): void => { failure ??= error; };
       output.on('error', onError);
@@ -70,9 +77,13 @@ export function registerExportCommand(program: Command, deps: LedgerCommandDeps 
             buffer = '';
             if (failure) throw failure;
           }
-          if (showProgress && exported % PROGRESS_EVERY === 0) stderr.write(`\rexported ${exported.toLocaleString('en-US')} events`);
+          if (bar && exported % PROGRESS_EVERY === 0) bar.tick(PROGRESS_EVERY);
         }
         if (buffer) await write(output, buffer);
+        if (bar) {
+          bar.tick(exported % PROGRESS_EVERY);
+          bar.done();
+        }
         if (partial) {
           output.end();
           await once(output, 'finish');
@@ -80,7 +91,7 @@ export function registerExportCommand(program: Command, deps: LedgerCommandDeps 
         if (failure) throw failure;
         if (partial) {
           renameSync(partial, options.out!);
-          stderr.write(`${showProgress ? '\r' : ''}exported ${exported.toLocaleString('en-US')} events to ${options.out}\n`);
+          stderr.write(`exported ${exported.toLocaleString('en-US')} events to ${options.out}\n`);
         }
       } catch (error) {
         if (partial) {
