@@ -1,7 +1,10 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { startGateway } from '../../gateway/start-gateway.js';
-import { parsePort } from '../cli-parsers.js';
+import { parsePort, parsePositiveInt } from '../cli-parsers.js';
+import { runPrimary, type WorkerListening } from './start-workers.js';
+import { startAutoPrune } from './auto-prune.js';
 
 /** `tokenmeter start`: runs the metered gateway until SIGINT/SIGTERM, then flushes the ledger. */
 export function registerStartCommand(program: Command): void {
@@ -16,6 +19,7 @@ export function registerStartCommand(program: Command): void {
     .option('--openai-url <url>', 'OpenAI-compatible upstream base URL including /v1 (e.g. http://127.0.0.1:9000/v1)')
     .option('--anthropic-url <url>', 'Anthropic upstream base URL without /v1')
     .option('--redis-url <url>', 'share budget and rate-limit counters through Redis (env TOKENMETER_REDIS_URL)')
+    .option('-w, --workers <n>', 'gateway processes sharing the port (node cluster), each with its own ledger writer (default 1)', parsePositiveInt)
     .action(async (options) => {
       const config = loadConfig(options.config, {
         host: options.host,
@@ -26,13 +30,21 @@ export function registerStartCommand(program: Command): void {
         anthropicUrl: options.anthropicUrl,
         redisUrl: options.redisUrl,
       });
+      if (cluster.isPrimary && (options.workers ?? 1) > 1) {
+        await runPrimary(config, options.workers);
+        return;
+      }
       const gateway = await startGateway(config);
-      process.stdout.write(`tokenmeter listening on ${gateway.url}\n`);
+      // A cluster worker reports to its primary, which prints one line for all; it prunes for them too.
+      if (cluster.isWorker) process.send?.({ kind: 'tokenmeter:listening', url: gateway.url } satisfies WorkerListening);
+      else process.stdout.write(`tokenmeter listening on ${gateway.url}\n`);
+      const stopPrune = cluster.isWorker ? () => {} : startAutoPrune(config, gateway.ledger, (m) => void process.stderr.write(`tokenmeter: ${m}\n`));
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
         stopping = true;
         process.stderr.write(`tokenmeter: ${signal} received, finishing in-flight requests and flushing the ledger\n`);
+        stopPrune();
         gateway.close().then(
           () => {
             const stats = gateway.writer.stats();
