@@ -10,7 +10,9 @@ import { migratePostgres, postgresSchemaStatus } from './postgres-migrate.js';
 import { rawReport, taskRollupReport, unpricedReport } from './postgres-report-queries.js';
 import { checkPostgresRollups, prunePostgres, rebuildPostgresRollups } from './postgres-rollup-maintenance.js';
 import { applyRollups, rollupReport } from './postgres-rollups.js';
-import { decodePgEventRow, encodeEventColumns, PG_EVENT_COLUMN_LIST, PG_INSERT_EVENTS_SQL, PG_RAW_ID, PG_RAW_TS, withoutNul } from './postgres-row-codec.js';
+import {
+  decodePgEventRow, encodeEventInto, PG_EVENT_COLUMN_LIST, PG_INSERT_CHUNKS, PG_RAW_ID, PG_RAW_TS, pgInsertEventsSql, withoutNul, type Value,
+} from './postgres-row-codec.js';
 
 /** Options for `PostgresLedger.open`. */
 export interface PostgresLedgerOptions extends PostgresConnectionOptions {
@@ -21,6 +23,30 @@ export interface PostgresLedgerOptions extends PostgresConnectionOptions {
 }
 
 const byId = (a: UsageEvent, b: UsageEvent): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** Inserts events in chunks of PG_INSERT_CHUNKS sizes (prepared once per connection); returns the ids stored. */
+async function insertEvents(client: pg.PoolClient, events: readonly UsageEvent[]): Promise<Set<string>> {
+  const inserted = new Set<string>();
+  let index = 0;
+  const params: Value[] = [];
+  for (const size of PG_INSERT_CHUNKS) {
+    while (events.length - index >= size) {
+      params.length = 0;
+      for (let i = index; i < index + size; i++) encodeEventInto(events[i]!, params);
+      const { rows } = await client.query<{ id: string }>({ name: `tm_insert_events_${size}`, text: statementText(size), values: params });
+      for (const row of rows) inserted.add(row.id);
+      index += size;
+    }
+  }
+  return inserted;
+}
+
+const statements = new Map<number, string>();
+const statementText = (size: number): string => {
+  let text = statements.get(size);
+  if (!text) statements.set(size, (text = pgInsertEventsSql(size)));
+  return text;
+};
 
 /**
  * The ledger in PostgreSQL, for several gateway replicas on one database. `append` writes a batch in
@@ -60,9 +86,8 @@ export class PostgresLedger implements Ledger, LedgerMaintenance {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ id: string }>({ name: 'tm_insert_events', text: PG_INSERT_EVENTS_SQL, values: encodeEventColumns(batch) });
-      if (rows.length > 0) {
-        const inserted = new Set(rows.map((row) => row.id));
+      const inserted = await insertEvents(client, batch);
+      if (inserted.size > 0) {
         const accumulator = new RollupAccumulator();
         for (const event of batch) if (inserted.has(event.id)) accumulator.add(event);
         await applyRollups(client, accumulator.rows());

@@ -18,17 +18,22 @@ export const PG_EVENT_COLUMNS = [
 /** Column names, comma-separated, in PG_EVENT_COLUMNS order. */
 export const PG_EVENT_COLUMN_LIST = PG_EVENT_COLUMNS.map(([name]) => name).join(', ');
 
-/**
- * The batch insert: one array parameter per column, unnested into rows (one statement and 46
- * parameters per batch, whatever its size). Duplicate ids are skipped; RETURNING names the stored ones.
- */
-export const PG_INSERT_EVENTS_SQL = `INSERT INTO usage_events (${PG_EVENT_COLUMN_LIST})
-  SELECT ${PG_EVENT_COLUMNS.map(([name, type]) => (type === 'jsonb' ? `${name}::jsonb` : name)).join(', ')}
-  FROM unnest(${PG_EVENT_COLUMNS.map(([, type], i) => `$${i + 1}::${type === 'jsonb' ? 'text' : type}[]`).join(', ')})
-    AS batch(${PG_EVENT_COLUMN_LIST})
-  ON CONFLICT (id) DO NOTHING RETURNING id`;
+/** Rows per INSERT statement, largest first: a batch is cut into these so only a few statement shapes are ever prepared. */
+export const PG_INSERT_CHUNKS = [512, 256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
 
-type Value = string | number | boolean | null;
+/**
+ * A multi-row INSERT of `rows` events (46 parameters per row). Duplicate ids are skipped; RETURNING
+ * names the stored ones. Measured faster than one unnest(array per column) statement (bench/RESULTS-store.md).
+ */
+export function pgInsertEventsSql(rows: number): string {
+  const n = PG_EVENT_COLUMNS.length;
+  const tuples = Array.from({ length: rows }, (_, r) =>
+    `(${PG_EVENT_COLUMNS.map(([, type], c) => `$${r * n + c + 1}${type === 'jsonb' ? '::jsonb' : ''}`).join(',')})`);
+  return `INSERT INTO usage_events (${PG_EVENT_COLUMN_LIST}) VALUES ${tuples.join(',')} ON CONFLICT (id) DO NOTHING RETURNING id`;
+}
+
+/** A bind value of the insert. */
+export type Value = string | number | boolean | null;
 
 const hasNul = (value: string | null): boolean => value !== null && value.includes('\u0000');
 const clean = <T extends string | null>(value: T): T => (hasNul(value) ? (value!.replace(/\u0000/g, '\uFFFD') as T) : value);
@@ -59,28 +64,22 @@ export function withoutNul(event: UsageEvent): UsageEvent {
   };
 }
 
-/** Column arrays for PG_INSERT_EVENTS_SQL (index = column position); events must have passed withoutNul. */
-export function encodeEventColumns(events: readonly UsageEvent[]): Value[][] {
-  const columns: Value[][] = PG_EVENT_COLUMNS.map(() => new Array<Value>(events.length));
-  for (let r = 0; r < events.length; r++) {
-    const e = events[r]!;
-    const { usage: u, cost: c, attribution: a, footprint: fp } = e;
-    let tags = '{}';
-    for (const _ in a.tags) { tags = JSON.stringify(a.tags); break; }
-    const values: Value[] = [
-      e.id, e.ts, e.latencyMs, e.ttftMs, e.provider, e.endpoint, e.requestedModel, e.servedModel,
-      e.pricedModel, e.status, e.errorType, e.stream, e.serviceTier,
-      u.inputUncached, u.cacheRead, u.cacheWrite5m, u.cacheWrite1h, u.output, u.reasoning, u.webSearchRequests,
-      e.rawUsage, e.estimated,
-      c ? c.input : null, c ? c.cacheRead : null, c ? c.cacheWrite : null, c ? c.output : null, c ? c.requestFees : null,
-      c ? c.total : null,
-      a.feature, a.tenant, a.user, a.team, a.task, a.template, a.env, tags,
-      e.attempt, e.retryOf, e.cacheStatus, fp ? fp.system : null, fp ? fp.tools : null, fp ? fp.history : null,
-      fp ? fp.lastUser : null, e.source, e.requestText, e.responseText,
-    ];
-    for (let i = 0; i < values.length; i++) columns[i]![r] = values[i]!;
-  }
-  return columns;
+/** Appends one event's column values to `out` in PG_EVENT_COLUMNS order; the event must have passed withoutNul. */
+export function encodeEventInto(e: UsageEvent, out: Value[]): void {
+  const { usage: u, cost: c, attribution: a, footprint: fp } = e;
+  let tags = '{}';
+  for (const _ in a.tags) { tags = JSON.stringify(a.tags); break; }
+  out.push(
+    e.id, e.ts, e.latencyMs, e.ttftMs, e.provider, e.endpoint, e.requestedModel, e.servedModel,
+    e.pricedModel, e.status, e.errorType, e.stream, e.serviceTier,
+    u.inputUncached, u.cacheRead, u.cacheWrite5m, u.cacheWrite1h, u.output, u.reasoning, u.webSearchRequests,
+    e.rawUsage, e.estimated,
+    c ? c.input : null, c ? c.cacheRead : null, c ? c.cacheWrite : null, c ? c.output : null, c ? c.requestFees : null,
+    c ? c.total : null,
+    a.feature, a.tenant, a.user, a.team, a.task, a.template, a.env, tags,
+    e.attempt, e.retryOf, e.cacheStatus, fp ? fp.system : null, fp ? fp.tools : null, fp ? fp.history : null,
+    fp ? fp.lastUser : null, e.source, e.requestText, e.responseText,
+  );
 }
 
 const C = Object.fromEntries(PG_EVENT_COLUMNS.map(([name], index) => [name, index])) as Record<(typeof PG_EVENT_COLUMNS)[number][0], number>;
