@@ -53,4 +53,13 @@ test('encoding is canonical and merging adds counts cell by cell', () => {
   assert.deepEqual(mergeEncodedSketches(null, encodeSketch(b)), encodeSketch(b));
   assert.deepEqual(decodeSketch(encodeSketch(new Map([[5, 2 ** 40]]))), new Map([[5, 2 ** 40]]), 'large counts');
   assert.throws(() => decodeSketch(Uint8Array.from([0x85])), /truncated/);
+  // Short merges concatenate (decoding adds repeated cells); long ones are re-encoded canonically.
+  assert.equal(mergeEncodedSketches(encodeSketch(a), encodeSketch(b)).length, encodeSketch(a).length + encodeSketch(b).length);
+  const big: SketchCells = new Map(Array.from({ length: 200 }, (_, i) => [i * 3, i + 1] as [number, number]));
+  let stored = encodeSketch(big);
+  for (let i = 0; i < 5; i++) stored = mergeEncodedSketches(stored, encodeSketch(new Map([[3, 1], [900, 2]])));
+  const expected = new Map(big);
+  expected.set(3, expected.get(3)! + 5);
+  expected.set(900, 10);
+  assert.deepEqual(stored, encodeSketch(expected));
 });

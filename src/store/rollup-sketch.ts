@@ -87,7 +87,12 @@ export function denseCells(cells: SketchCells): number[] {
   return dense;
 }
 
-// Compact binary form (SQLite BLOB): ascending cells as varint pairs (gap from the previous cell, count).
+// Binary form (SQLite BLOB): (cell, count) varint pairs. encodeSketch writes them sorted and merged (canonical);
+// a stored sketch may also be several encodings concatenated (cells repeated, any order): decoding adds them up.
+// So a merge is usually a byte concatenation, and only past SKETCH_COMPACT_BYTES a real merge.
+
+/** Merged sketches longer than this are re-encoded canonically instead of concatenated. */
+export const SKETCH_COMPACT_BYTES = 512;
 
 function writeVarint(out: number[], value: number): void {
   let v = value;
@@ -98,7 +103,7 @@ function writeVarint(out: number[], value: number): void {
   out.push(v);
 }
 
-/** Encodes cells canonically (same cells -> same bytes, so stored sketches compare byte for byte). */
+/** Encodes cells canonically (sorted, one pair per cell): equal sketches give equal bytes. */
 export function encodeSketch(cells: SketchCells): Buffer {
   let ascending = true;
   let last = -1;
@@ -108,21 +113,18 @@ export function encodeSketch(cells: SketchCells): Buffer {
   }
   const entries = ascending ? cells.entries() : [...cells.entries()].sort((a, b) => a[0] - b[0]).values();
   const bytes: number[] = [];
-  let previous = 0;
   for (const [cell, count] of entries) {
     if (count === 0) continue;
-    writeVarint(bytes, cell - previous);
+    writeVarint(bytes, cell);
     writeVarint(bytes, count);
-    previous = cell;
   }
   return Buffer.from(bytes);
 }
 
-/** Decodes an encoded sketch, adding its cells into `into` (a fresh map by default). */
+/** Decodes a stored sketch (canonical or concatenated), adding its cells into `into` (a fresh map by default). */
 export function decodeSketch(blob: Uint8Array | null | undefined, into: SketchCells = new Map()): SketchCells {
   if (!blob) return into;
   let position = 0;
-  let cell = 0;
   const read = (): number => {
     let value = 0;
     let scale = 1;
@@ -135,15 +137,16 @@ export function decodeSketch(blob: Uint8Array | null | undefined, into: SketchCe
     }
   };
   while (position < blob.length) {
-    cell += read();
+    const cell = read();
     addCell(into, cell, read());
   }
   return into;
 }
 
-/** Sum of two encoded sketches, encoded (the SQLite upsert merges stored and incoming sketches with it). */
+/** Sum of two stored sketches: their concatenation while short, else the canonical encoding of the sum. */
 export function mergeEncodedSketches(a: Uint8Array | null, b: Uint8Array | null): Buffer {
   if (!a || a.length === 0) return Buffer.from(b ?? []);
   if (!b || b.length === 0) return Buffer.from(a);
+  if (a.length + b.length <= SKETCH_COMPACT_BYTES) return Buffer.concat([a, b]);
   return encodeSketch(decodeSketch(b, decodeSketch(a)));
 }

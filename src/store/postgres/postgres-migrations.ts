@@ -83,9 +83,10 @@ CREATE TABLE virtual_keys (
 
 /**
  * Rollups (see src/store/rollup-accumulator.ts). A null key is key '' with key_null, so the primary
- * key can hold it. cost_pico is NUMERIC: exact past 2^63. input_sketch is the token sketch as a dense
- * BIGINT array whose subscripts are cell numbers (lower bound = lowest cell seen, no NULL elements).
- * tokenmeter_sketch_add adds a delta sketch in place: per touched cell, not per array element.
+ * key can hold it. cost_pico is NUMERIC: exact past 2^63. input_sketch is the token sketch in the same
+ * binary form as SQLite's (src/store/rollup-sketch.ts): (cell, count) varint pairs that may be
+ * concatenated, so an upsert appends with BYTEA || (no per-cell work in the database) and the writer
+ * re-encodes the rare long ones (PostgresLedger.append). toast_tuple_target keeps rows inline, uncompressed.
  */
 const usageRollups = `
 CREATE TABLE usage_rollups (
@@ -107,38 +108,13 @@ CREATE TABLE usage_rollups (
   unpriced BIGINT NOT NULL,
   estimated BIGINT NOT NULL,
   cache_hits BIGINT NOT NULL,
-  input_sketch BIGINT[] NOT NULL,
+  input_sketch BYTEA NOT NULL,
   PRIMARY KEY (dimension, span_ms, bucket_start, key_null, key)
-) WITH (fillfactor = 80);
+) WITH (fillfactor = 80, toast_tuple_target = 8160);
 CREATE TABLE ledger_meta (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
-CREATE FUNCTION tokenmeter_sketch_add(stored BIGINT[], delta BIGINT[]) RETURNS BIGINT[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
-DECLARE
-  low INTEGER := array_lower(delta, 1);
-  stored_low INTEGER := array_lower(stored, 1);
-  i INTEGER;
-  x BIGINT;
-BEGIN
-  IF stored IS NULL OR stored_low IS NULL THEN RETURN delta; END IF;
-  IF low IS NULL THEN RETURN stored; END IF;
-  -- Widen with zeros first so the array never holds NULLs (element access stays O(1)).
-  IF low < stored_low THEN
-    stored := array_fill(0::BIGINT, ARRAY[stored_low - low], ARRAY[low]) || stored;
-  END IF;
-  IF array_upper(delta, 1) > array_upper(stored, 1) THEN
-    stored := stored || array_fill(0::BIGINT, ARRAY[array_upper(delta, 1) - array_upper(stored, 1)]);
-  END IF;
-  i := low;
-  FOREACH x IN ARRAY delta LOOP
-    IF x <> 0 THEN stored[i] := stored[i] + x; END IF;
-    i := i + 1;
-  END LOOP;
-  RETURN stored;
-END
-$fn$;
 CREATE FUNCTION tokenmeter_sketch_cell(v BIGINT) RETURNS INTEGER
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
   SELECT CASE WHEN v < 32 THEN GREATEST(v, 0)::INTEGER

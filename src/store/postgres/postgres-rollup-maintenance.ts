@@ -4,6 +4,7 @@ import { bucketOf, DAY_MS, RollupAccumulator, type RollupDimension, type RollupR
 import { alignToDays } from '../rollup-plan.js';
 import { compareRollups, type PruneOptions, type PruneResult, type RollupCheckResult } from '../rollup-maintenance.js';
 import { applyRollups } from './postgres-rollups.js';
+import { decodeSketch } from '../rollup-sketch.js';
 import { decodePgEventRow, PG_EVENT_COLUMN_LIST, PG_RAW_ID, PG_RAW_TS } from './postgres-row-codec.js';
 
 /** Raw events read per page while recomputing, and deleted per statement while pruning. */
@@ -36,12 +37,10 @@ async function storedRollups(client: pg.PoolClient, range: TimeRange): Promise<R
   const { rows } = await client.query(
     `SELECT dimension, span_ms, bucket_start, key_null, key, requests, errors, input_uncached, cache_read, cache_write_5m,
        cache_write_1h, output_tokens, reasoning_tokens, web_search_requests, cost_pico::text AS cost, unpriced, estimated,
-       cache_hits, array_lower(input_sketch, 1) AS low, input_sketch::text AS sketch
+       cache_hits, input_sketch
      FROM usage_rollups WHERE bucket_start >= $1 AND bucket_start < $2`, [range.since, range.until]);
   return rows.map((r) => {
-    const cells = new Map<number, number>();
-    const body = (r.sketch as string).replace(/^\[[^\]]*\]=/, '').replace(/[{}]/g, '');
-    if (body) body.split(',').forEach((count, i) => { if (count !== '0') cells.set(r.low + i, Number(count)); });
+    const cells = decodeSketch(r.input_sketch as Buffer);
     return {
       spanMs: r.span_ms, bucketStart: r.bucket_start, dimension: r.dimension as RollupDimension, key: r.key_null ? null : r.key,
       requests: r.requests, errors: r.errors, inputUncached: r.input_uncached, cacheRead: r.cache_read,

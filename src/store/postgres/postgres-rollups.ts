@@ -3,8 +3,14 @@ import type { ReportQuery, ReportRow, TimeRange } from '../ledger.js';
 import { DAY_MS, HOUR_MS, type RollupDimension, type RollupRow } from '../rollup-accumulator.js';
 import { planRollupRange } from '../rollup-plan.js';
 import { ReportMerger, type ReportPart } from '../rollup-report.js';
-import type { SketchCells } from '../rollup-sketch.js';
+import { decodeSketch, encodeSketch } from '../rollup-sketch.js';
 import { utcDay } from '../report-rows.js';
+
+/**
+ * A stored sketch longer than this (bytes) is re-encoded after an upsert. Large, so the few rows with many
+ * distinct cells (all calls, one provider) are re-encoded every few batches rather than every batch.
+ */
+const SKETCH_COMPACT_BYTES_PG = 4096;
 
 /** Raw-event key of each rollup dimension; must match `eventReportKey` in report-rows.ts. */
 export const PG_RAW_KEY_SQL: Record<Exclude<RollupDimension, '*'>, string> = {
@@ -19,7 +25,7 @@ const ROLLUP_COLUMNS = [
   ['requests', 'bigint'], ['errors', 'bigint'], ['input_uncached', 'bigint'], ['cache_read', 'bigint'],
   ['cache_write_5m', 'bigint'], ['cache_write_1h', 'bigint'], ['output_tokens', 'bigint'], ['reasoning_tokens', 'bigint'],
   ['web_search_requests', 'bigint'], ['cost_pico', 'numeric'], ['unpriced', 'bigint'], ['estimated', 'bigint'],
-  ['cache_hits', 'bigint'], ['input_sketch', 'bigint[]'],
+  ['cache_hits', 'bigint'], ['input_sketch', 'bytea'],
 ] as const;
 
 const SUMMED = ROLLUP_COLUMNS.slice(5, 18).map(([name]) => name);
@@ -27,29 +33,24 @@ const SUMMED = ROLLUP_COLUMNS.slice(5, 18).map(([name]) => name);
 /**
  * One upsert per batch: rows arrive sorted (compareRollupRows), so concurrent writers lock rows in
  * the same order and cannot deadlock; each touched row is updated once per batch, never per request.
+ * Sketches are appended (BYTEA ||); RETURNING hands back the ones grown long for re-encoding.
  */
 export const PG_UPSERT_ROLLUPS_SQL = `INSERT INTO usage_rollups AS r (${ROLLUP_COLUMNS.map(([n]) => n).join(', ')})
-  SELECT ${ROLLUP_COLUMNS.map(([n, t]) => (t === 'numeric' || t === 'bigint[]' ? `${n}::${t}` : n)).join(', ')}
-  FROM unnest(${ROLLUP_COLUMNS.map(([, t], i) => `$${i + 1}::${t === 'numeric' || t === 'bigint[]' ? 'text' : t}[]`).join(', ')})
+  SELECT ${ROLLUP_COLUMNS.map(([n, t]) => (t === 'numeric' ? `${n}::${t}` : n)).join(', ')}
+  FROM unnest(${ROLLUP_COLUMNS.map(([, t], i) => `$${i + 1}::${t === 'numeric' ? 'text' : t}[]`).join(', ')})
     AS batch(${ROLLUP_COLUMNS.map(([n]) => n).join(', ')})
   ON CONFLICT (dimension, span_ms, bucket_start, key_null, key) DO UPDATE SET
     ${SUMMED.map((n) => `${n} = r.${n} + excluded.${n}`).join(', ')},
-    input_sketch = tokenmeter_sketch_add(r.input_sketch, excluded.input_sketch)`;
+    input_sketch = r.input_sketch || excluded.input_sketch
+  RETURNING dimension, span_ms, bucket_start, key_null, key,
+    CASE WHEN length(input_sketch) > ${SKETCH_COMPACT_BYTES_PG} THEN input_sketch END AS long_sketch`;
 
-/** A sketch as a Postgres array literal whose subscripts are the cells: `[3:5]={1,0,2}`. */
-export function sketchLiteral(cells: SketchCells): string {
-  let low = Infinity;
-  let high = -1;
-  for (const [cell, count] of cells) {
-    if (count === 0) continue;
-    if (cell < low) low = cell;
-    if (cell > high) high = cell;
-  }
-  if (high < 0) return '{}';
-  const counts = new Array<number>(high - low + 1).fill(0);
-  for (const [cell, count] of cells) counts[cell - low] += count;
-  return `[${low}:${high}]={${counts.join(',')}}`;
-}
+/** Replaces long (concatenated) sketches with their canonical encoding; the upsert already locked the rows. */
+const PG_COMPACT_SKETCHES_SQL = `UPDATE usage_rollups AS r SET input_sketch = c.sketch
+  FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::bytea[])
+    AS c(dimension, span_ms, bucket_start, key_null, key, sketch)
+  WHERE r.dimension = c.dimension AND r.span_ms = c.span_ms AND r.bucket_start = c.bucket_start
+    AND r.key_null = c.key_null AND r.key = c.key`;
 
 /** Parameters of PG_UPSERT_ROLLUPS_SQL for rows. */
 export function rollupParams(rows: readonly RollupRow[]): unknown[][] {
@@ -59,16 +60,24 @@ export function rollupParams(rows: readonly RollupRow[]): unknown[][] {
       row.dimension, row.spanMs, row.bucketStart, row.key === null, row.key ?? '', row.requests, row.errors,
       row.inputUncached, row.cacheRead, row.cacheWrite5m, row.cacheWrite1h, row.outputTokens, row.reasoningTokens,
       row.webSearchRequests, row.costPico.toString(), row.unpricedRequests, row.estimatedRequests, row.cacheHits,
-      sketchLiteral(row.inputSketch),
+      encodeSketch(row.inputSketch),
     ];
     values.forEach((value, c) => (columns[c]![i] = value));
   });
   return columns;
 }
 
-/** Upserts rollup rows on a client inside the caller's transaction. */
-export async function applyRollups(client: pg.PoolClient | pg.Pool, rows: readonly RollupRow[]): Promise<void> {
-  if (rows.length > 0) await client.query({ name: 'tm_upsert_rollups', text: PG_UPSERT_ROLLUPS_SQL, values: rollupParams(rows) });
+/** Upserts rollup rows inside the caller's transaction, then re-encodes sketches that grew long. */
+export async function applyRollups(client: pg.PoolClient, rows: readonly RollupRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  const result = await client.query({ name: 'tm_upsert_rollups', text: PG_UPSERT_ROLLUPS_SQL, values: rollupParams(rows) });
+  const long = result.rows.filter((r) => r.long_sketch !== null);
+  if (long.length === 0) return;
+  await client.query({
+    name: 'tm_compact_sketches', text: PG_COMPACT_SKETCHES_SQL,
+    values: [long.map((r) => r.dimension), long.map((r) => r.span_ms), long.map((r) => r.bucket_start),
+      long.map((r) => r.key_null), long.map((r) => r.key), long.map((r) => encodeSketch(decodeSketch(r.long_sketch as Buffer)))],
+  });
 }
 
 const num = (value: unknown): number => Number(value ?? 0);
@@ -131,14 +140,13 @@ export async function rollupReport(pool: pg.Pool, query: ReportQuery): Promise<R
       values.push(rows.some((row) => row.key === null), keys);
       filter = ` AND ((key_null AND $${values.length - 1}) OR (NOT key_null AND key = ANY($${values.length}::text[])))`;
     }
-    const cells = await pool.query({
+    // Sketches are summed in JS (binary pairs): only those of the groups shown when the report is limited.
+    const sketches = await pool.query({
       rowMode: 'array', values,
-      text: `SELECT bool_or(key_null), ${groupKey}, array_lower(input_sketch, 1) + c.ord - 1, SUM(c.n)
-        FROM usage_rollups CROSS JOIN LATERAL unnest(input_sketch) WITH ORDINALITY AS c(n, ord)
-        WHERE dimension = $1 AND (${where})${filter} AND c.n <> 0
-        GROUP BY key_null, ${groupKey}, 3`,
+      text: `SELECT key_null, ${query.by === 'day' ? 'bucket_start' : 'key'}, input_sketch FROM usage_rollups
+        WHERE dimension = $1 AND (${where})${filter}`,
     });
-    for (const r of cells.rows as unknown[][]) merger.addCell(keyOf(r), num(r[2]), num(r[3]));
+    for (const r of sketches.rows as unknown[][]) merger.addCells(keyOf(r), decodeSketch(r[2] as Buffer));
   }
   return merger.fillP95(rows);
 }
