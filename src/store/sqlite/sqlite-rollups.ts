@@ -16,10 +16,18 @@ const RAW_KEY_SQL: Record<Exclude<RollupDimension, '*'>, string> = {
 
 const INPUT_SQL = '(input_uncached + cache_read + cache_write_5m + cache_write_1h)';
 
-const UPSERT_SQL = `INSERT INTO usage_rollups (dimension, span_ms, bucket_start, key_null, key, requests, errors,
+const ROLLUP_COLUMNS = `dimension, span_ms, bucket_start, key_null, key, requests, errors,
     input_uncached, cache_read, cache_write_5m, cache_write_1h, output_tokens, reasoning_tokens, web_search_requests,
-    cost_high, cost_low, unpriced, estimated, cache_hits, input_sketch)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    cost_high, cost_low, unpriced, estimated, cache_hits, input_sketch`;
+const ROW_PLACEHOLDERS = `(${new Array(20).fill('?').join(', ')})`;
+
+/** Rows per upsert statement, largest first (a few statement shapes, each prepared once). */
+const UPSERT_CHUNKS = [32, 8, 1] as const;
+
+/** A multi-row upsert: new rows are inserted, existing ones summed into (sketch bytes merged by tm_sketch_merge). */
+function upsertSql(rows: number): string {
+  return `INSERT INTO usage_rollups (${ROLLUP_COLUMNS})
+  VALUES ${new Array(rows).fill(ROW_PLACEHOLDERS).join(', ')}
   ON CONFLICT (dimension, span_ms, bucket_start, key_null, key) DO UPDATE SET
     requests = requests + excluded.requests, errors = errors + excluded.errors,
     input_uncached = input_uncached + excluded.input_uncached, cache_read = cache_read + excluded.cache_read,
@@ -30,6 +38,7 @@ const UPSERT_SQL = `INSERT INTO usage_rollups (dimension, span_ms, bucket_start,
     unpriced = unpriced + excluded.unpriced, estimated = estimated + excluded.estimated,
     cache_hits = cache_hits + excluded.cache_hits,
     input_sketch = tm_sketch_merge(input_sketch, excluded.input_sketch)`;
+}
 
 /** Reads one span's rows of a dimension over a bucket range; raw mode, integers as bigint. */
 const ROWS_SQL = `SELECT key_null, key, bucket_start, requests, errors,
@@ -49,26 +58,36 @@ const big = (value: unknown): bigint => (value == null ? 0n : BigInt(value as bi
 
 /** Rollup rows stored in SQLite: the upsert used at ingest, and reports read from them. */
 export class SqliteRollups {
-  private readonly upsert: Database.Statement;
+  private readonly upserts = new Map<number, Database.Statement>();
   private readonly rowsStmt: Database.Statement;
   private readonly rawStatements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     registerSketchFunctions(db);
-    this.upsert = db.prepare(UPSERT_SQL);
+    for (const size of UPSERT_CHUNKS) this.upserts.set(size, db.prepare(upsertSql(size)));
     this.rowsStmt = db.prepare(ROWS_SQL).raw(true).safeIntegers(true);
   }
 
   /** Adds rows into the stored rollups; call inside the transaction that inserted their events. */
   apply(rows: readonly RollupRow[]): void {
-    for (const row of rows) {
-      this.upsert.run(
-        row.dimension, row.spanMs, row.bucketStart, row.key === null ? 1 : 0, row.key ?? '',
-        row.requests, row.errors, row.inputUncached, row.cacheRead, row.cacheWrite5m, row.cacheWrite1h,
-        row.outputTokens, row.reasoningTokens, row.webSearchRequests,
-        row.costPico / SPLIT, row.costPico % SPLIT, row.unpricedRequests, row.estimatedRequests, row.cacheHits,
-        encodeSketch(row.inputSketch),
-      );
+    const params: unknown[] = [];
+    let index = 0;
+    for (const size of UPSERT_CHUNKS) {
+      const stmt = this.upserts.get(size)!;
+      for (; rows.length - index >= size; index += size) {
+        params.length = 0;
+        for (let i = index; i < index + size; i++) {
+          const row = rows[i]!;
+          params.push(
+            row.dimension, row.spanMs, row.bucketStart, row.key === null ? 1 : 0, row.key ?? '',
+            row.requests, row.errors, row.inputUncached, row.cacheRead, row.cacheWrite5m, row.cacheWrite1h,
+            row.outputTokens, row.reasoningTokens, row.webSearchRequests,
+            row.costPico / SPLIT, row.costPico % SPLIT, row.unpricedRequests, row.estimatedRequests, row.cacheHits,
+            encodeSketch(row.inputSketch),
+          );
+        }
+        stmt.run(params);
+      }
     }
   }
 
