@@ -63,7 +63,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
     const location = engine === 'sqlite' ? ['--db', join(dir, 'cli.db')] : ['--database-url', urlWithSchema(uniqueSchema())];
     const migrated = await run(['migrate', ...location]);
     assert.equal(migrated.exitCode, 0);
-    assert.match(migrated.stdout, engine === 'sqlite' ? /SQLite .*cli\.db: schema version 4 \(newest this build knows: 4\)/ : /Postgres .*: schema version 3 \(newest this build knows: 3\)/);
+    assert.match(migrated.stdout, engine === 'sqlite' ? /SQLite .*cli\.db: schema version 4 \(newest this build knows: 4\)/ : /Postgres .*: schema version 4 \(newest this build knows: 4\)/);
     const ledger = await openLedger(engine === 'sqlite' ? { db: location[1] } : { databaseUrl: location[1] });
     await ledger.append(events);
 

@@ -6,6 +6,8 @@ import { isRollupDimension, RollupAccumulator } from '../rollup-accumulator.js';
 import type { LedgerMaintenance, PruneOptions, PruneResult, RollupCheckResult, SchemaStatus } from '../rollup-maintenance.js';
 import { connectPostgres, type PostgresConnectionOptions } from './postgres-connection.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
+import { PostgresOutcomeStore } from './postgres-outcome-store.js';
+import type { OutcomeStore } from '../outcome-store.js';
 import { migratePostgres, postgresSchemaStatus } from './postgres-migrate.js';
 import { rawReport, taskRollupReport, unpricedReport } from './postgres-report-queries.js';
 import { checkPostgresRollups, prunePostgres, rebuildPostgresRollups } from './postgres-rollup-maintenance.js';
@@ -155,6 +157,11 @@ export class PostgresLedger implements Ledger, LedgerMaintenance {
   /** Virtual keys in the same schema. */
   keyStore(): KeyStore {
     return new PostgresKeyStore(this.pool);
+  }
+
+  /** Task outcomes in the same schema. */
+  outcomeStore(): OutcomeStore {
+    return new PostgresOutcomeStore(this.pool);
   }
 
   async schemaStatus(): Promise<SchemaStatus> {

@@ -123,9 +123,23 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
 $fn$;
 `;
 
+/** Task outcomes keyed by their idempotency id (see src/store/outcome-store.ts). */
+const outcomes = `
+CREATE TABLE outcomes (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  task TEXT COLLATE "C" NOT NULL,
+  name TEXT NOT NULL,
+  success BOOLEAN NOT NULL,
+  value DOUBLE PRECISION,
+  ts BIGINT NOT NULL
+);
+CREATE INDEX outcomes_task ON outcomes (task, name, ts);
+`;
+
 /** Every Postgres migration in order. Append new ones; never edit or reorder an applied one. */
 export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   { version: 1, name: 'usage_events', sql: usageEvents },
   { version: 2, name: 'virtual_keys', sql: virtualKeys },
   { version: 3, name: 'usage_rollups', sql: usageRollups },
+  { version: 4, name: 'outcomes', sql: outcomes },
 ];
