@@ -40,11 +40,23 @@ function upsertSql(rows: number): string {
     input_sketch = tm_sketch_merge(input_sketch, excluded.input_sketch)`;
 }
 
-/** Reads one span's rows of a dimension over a bucket range; raw mode, integers as bigint. */
-const ROWS_SQL = `SELECT key_null, key, bucket_start, requests, errors,
-    input_uncached + cache_read + cache_write_5m + cache_write_1h, output_tokens, cache_read,
-    cache_write_5m + cache_write_1h, reasoning_tokens, cost_high, cost_low, unpriced, estimated, input_sketch
-  FROM usage_rollups WHERE dimension = ? AND span_ms = ? AND bucket_start >= ? AND bucket_start < ?`;
+/** Sums of one span's rows of a dimension over a bucket range, per key (or per UTC day for `day`). */
+function sumsSql(groupKey: string): string {
+  return `SELECT MAX(key_null), ${groupKey}, SUM(requests), SUM(errors),
+    SUM(input_uncached + cache_read + cache_write_5m + cache_write_1h), SUM(output_tokens), SUM(cache_read),
+    SUM(cache_write_5m + cache_write_1h), SUM(reasoning_tokens), SUM(cost_high), SUM(cost_low), SUM(unpriced), SUM(estimated)
+  FROM usage_rollups WHERE dimension = ? AND span_ms = ? AND bucket_start >= ? AND bucket_start < ?
+  GROUP BY key_null, ${groupKey}`;
+}
+
+/** Sketches of one span's rows; `@keys` (a JSON array) and `@withNull` select the groups, all when @keys is null. */
+function sketchesSql(groupKey: string): string {
+  return `SELECT key_null, ${groupKey}, input_sketch FROM usage_rollups
+  WHERE dimension = @dimension AND span_ms = @span AND bucket_start >= @since AND bucket_start < @until
+    AND (@keys IS NULL OR (key_null = 0 AND key IN (SELECT value FROM json_each(@keys))) OR (key_null = 1 AND @withNull))`;
+}
+
+const DAY_KEY = `bucket_start - bucket_start % ${DAY_MS}`;
 
 function rawSql(keySql: string): string {
   return `SELECT ${keySql} AS key, tm_sketch_cell(${INPUT_SQL}) AS cell, COUNT(*), SUM(status >= 400 OR error_type IS NOT NULL),
@@ -59,13 +71,18 @@ const big = (value: unknown): bigint => (value == null ? 0n : BigInt(value as bi
 /** Rollup rows stored in SQLite: the upsert used at ingest, and reports read from them. */
 export class SqliteRollups {
   private readonly upserts = new Map<number, Database.Statement>();
-  private readonly rowsStmt: Database.Statement;
+  private readonly sums: Record<'key' | 'day', Database.Statement>;
+  private readonly sketches: Record<'key' | 'day', Database.Statement>;
   private readonly rawStatements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     registerSketchFunctions(db);
     for (const size of UPSERT_CHUNKS) this.upserts.set(size, db.prepare(upsertSql(size)));
-    this.rowsStmt = db.prepare(ROWS_SQL).raw(true).safeIntegers(true);
+    this.sums = {
+      key: db.prepare(sumsSql('key')).raw(true).safeIntegers(true),
+      day: db.prepare(sumsSql(DAY_KEY)).raw(true).safeIntegers(true),
+    };
+    this.sketches = { key: db.prepare(sketchesSql('key')).raw(true), day: db.prepare(sketchesSql(DAY_KEY)).raw(true) };
   }
 
   /** Adds rows into the stored rollups; call inside the transaction that inserted their events. */
@@ -94,32 +111,38 @@ export class SqliteRollups {
   /** A report by a rollup dimension (or day): day rows, hour rows and raw edges, merged. */
   report(query: ReportQuery): ReportRow[] {
     const dimension: RollupDimension = query.by === 'day' ? '*' : (query.by as RollupDimension);
+    const byDay = query.by === 'day';
     const plan = planRollupRange(query);
     const merger = new ReportMerger();
-    const sketches: Array<[string | null, Uint8Array]> = [];
-    const readSpan = (spanMs: number, range: TimeRange): void => {
-      const rows = this.rowsStmt.all(dimension, spanMs, range.since, range.until) as unknown[][];
-      for (const r of rows) {
-        const key = query.by === 'day' ? utcDay(num(r[2])) : r[0] === 1n ? null : (r[1] as string);
-        merger.add(key, {
-          requests: num(r[3]), errors: num(r[4]), inputTokens: num(r[5]), outputTokens: num(r[6]), cachedTokens: num(r[7]),
-          cacheWriteTokens: num(r[8]), reasoningTokens: num(r[9]), costPico: big(r[10]) * SPLIT + big(r[11]),
-          unpricedRequests: num(r[12]), estimatedRequests: num(r[13]),
+    const spans: Array<[number, TimeRange]> = [];
+    if (plan.days) spans.push([DAY_MS, plan.days]);
+    for (const hours of plan.hours) spans.push([HOUR_MS, hours]);
+    const keyOf = (r: unknown[]): string | null => (byDay ? utcDay(num(r[1])) : r[0] === 1n || r[0] === 1 ? null : (r[1] as string));
+    for (const [spanMs, range] of spans) {
+      for (const r of this.sums[byDay ? 'day' : 'key'].all(dimension, spanMs, range.since, range.until) as unknown[][]) {
+        merger.add(keyOf(r), {
+          requests: num(r[2]), errors: num(r[3]), inputTokens: num(r[4]), outputTokens: num(r[5]), cachedTokens: num(r[6]),
+          cacheWriteTokens: num(r[7]), reasoningTokens: num(r[8]), costPico: big(r[9]) * SPLIT + big(r[10]),
+          unpricedRequests: num(r[11]), estimatedRequests: num(r[12]),
         });
-        sketches.push([key, r[14] as Uint8Array]);
       }
-    };
-    if (plan.days) readSpan(DAY_MS, plan.days);
-    for (const hours of plan.hours) readSpan(HOUR_MS, hours);
+    }
     for (const raw of plan.raw) {
       // A raw piece lies inside one hour, so by day its key is a constant.
-      if (query.by === 'day') this.readRaw('NULL', utcDay(raw.since), raw, merger);
+      if (byDay) this.readRaw('NULL', utcDay(raw.since), raw, merger);
       else this.readRaw(dimension === '*' ? 'NULL' : RAW_KEY_SQL[dimension], undefined, raw, merger);
     }
     const rows = merger.sortedWithoutP95(query.limit);
-    // Sketches are decoded only for the groups shown (a --limit report skips the rest).
-    const shown = new Set(rows.map((row) => row.key));
-    for (const [key, blob] of sketches) if (shown.has(key)) merger.addCells(key, decodeSketch(blob));
+    // Sketches are read only for the groups shown when the report is limited.
+    const limited = !byDay && query.limit !== undefined;
+    const keys = limited ? JSON.stringify(rows.filter((row) => row.key !== null).map((row) => row.key)) : null;
+    const withNull = limited && rows.some((row) => row.key === null) ? 1 : 0;
+    for (const [spanMs, range] of spans) {
+      const selection = { dimension, span: spanMs, since: range.since, until: range.until, keys, withNull };
+      for (const r of this.sketches[byDay ? 'day' : 'key'].all(selection) as unknown[][]) {
+        merger.addCells(keyOf(r), decodeSketch(r[2] as Uint8Array));
+      }
+    }
     return merger.fillP95(rows);
   }
 
