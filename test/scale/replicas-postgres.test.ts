@@ -36,13 +36,13 @@ test('two gateway processes on Postgres + Redis: every call exactly once, rollup
   try {
     const clients = [sdkClient(a!.url), sdkClient(b!.url)];
     // Phase 1: concurrent load on both replicas.
-    const phase1 = await runConcurrently(400, 32, (i) => taggedCall(clients[i % 2]!, i % 2, `p1-${i}`));
+    const phase1 = await runConcurrently(300, 32, (i) => taggedCall(clients[i % 2]!, i % 2, `p1-${i}`));
     assert.equal(phase1.filter((o) => !o.ok).length, 0, 'every call succeeds');
 
     // Phase 2: load continues; replica B is killed -9 in the middle of it.
     let killedAt = 0;
-    const phase2 = runConcurrently(600, 32, async (i) => {
-      if (i === 300) {
+    const phase2 = runConcurrently(400, 32, async (i) => {
+      if (i === 200) {
         b!.child.kill('SIGKILL');
         killedAt = Date.now();
       }
@@ -51,7 +51,7 @@ test('two gateway processes on Postgres + Redis: every call exactly once, rollup
     const outcomes: CallOutcome[] = [...phase1, ...(await phase2)];
     await b!.stop();
     // Phase 3: the surviving replica keeps serving.
-    const phase3 = await runConcurrently(100, 16, (i) => taggedCall(clients[0]!, 0, `p3-${i}`));
+    const phase3 = await runConcurrently(60, 16, (i) => taggedCall(clients[0]!, 0, `p3-${i}`));
     assert.equal(phase3.filter((o) => !o.ok).length, 0, 'replica A serves after B died');
     outcomes.push(...phase3);
     assert.equal(await a!.stop(), 0, 'A drains and flushes on SIGTERM');
@@ -65,13 +65,14 @@ test('two gateway processes on Postgres + Redis: every call exactly once, rollup
       assert.deepEqual(missingA, [], 'every call answered by the surviving replica is in the ledger');
       const okB = succeeded.filter((o) => o.replica === 1);
       const lostB = okB.filter((o) => !stored.has(o.id));
-      // Answered by B within the flush window before the kill: the only events a kill -9 may lose.
-      const window = okB.filter((o) => o.doneAt >= killedAt - 500 && o.doneAt <= killedAt + 100);
-      const oldestLostMs = lostB.length === 0 ? 0 : killedAt - Math.min(...lostB.map((o) => o.doneAt));
-      t.diagnostic(`B answered ${okB.length} calls; ${lostB.length} lost to kill -9, answered at most ${oldestLostMs} ms before it ` +
-        `(${window.length} answered in the last 500 ms); ${outcomes.filter((o) => !o.ok).length} calls to B failed after the kill`);
-      assert.ok(lostB.length <= window.length, `lost ${lostB.length} <= answered in the flush window ${window.length}`);
-      assert.ok(lostB.every((o) => o.doneAt >= killedAt - 500), 'only recent events are lost');
+      // Answered by B shortly before the kill signal, or after it while the process was dying: the only events it may lose.
+      const window = okB.filter((o) => o.doneAt >= killedAt - 500);
+      const ages = lostB.map((o) => killedAt - o.doneAt);
+      t.diagnostic(`B answered ${okB.length} calls; ${lostB.length} lost to kill -9` +
+        (lostB.length ? `, answered between ${Math.max(...ages)} ms before and ${-Math.min(...ages)} ms after the signal` : '') +
+        ` (${window.length} answered from 500 ms before it on); ${outcomes.filter((o) => !o.ok).length} calls to B failed after the kill`);
+      assert.ok(lostB.length <= window.length, `lost ${lostB.length} <= answered around the kill ${window.length}`);
+      assert.ok(lostB.every((o) => o.doneAt >= killedAt - 500), 'only events of the last flush windows are lost');
       assert.equal(stored.size, succeeded.length - lostB.length);
       const check = await ledger.checkRollups(all);
       assert.deepEqual(check.mismatches, [], 'rollups equal raw sums (a killed transaction leaves nothing half-written)');

@@ -68,7 +68,7 @@ test('postgres: four replicas appending overlapping batches at once keep rollups
   const schema = uniqueSchema();
   const replicas = await Promise.all(Array.from({ length: 4 }, () => PostgresLedger.open(TEST_DATABASE_URL, { schema, poolSize: 2 })));
   try {
-    const { batches, unique } = rollupDataset(2000, 21);
+    const { batches, unique } = rollupDataset(1200, 21);
     // Every batch goes to two replicas (a retry after a timeout), all replicas writing concurrently.
     await Promise.all(replicas.map(async (replica, r) => {
       for (let i = r; i < batches.length; i += 2) await replica.append(batches[i % batches.length]!);
