@@ -6,11 +6,24 @@ import { DAY_MS, HOUR_MS } from './rollup-accumulator.js';
 const D0 = Date.UTC(2026, 10, 1);
 const H = HOUR_MS;
 
-/** Total length covered, and a check that pieces never overlap. */
-function covered(plan: RollupRangePlan): number {
-  const pieces = [...plan.raw, ...plan.hours, ...(plan.days ? [plan.days] : [])].sort((a, b) => a.since - b.since);
-  for (let i = 1; i < pieces.length; i++) assert.ok(pieces[i - 1]!.until <= pieces[i]!.since, 'no overlap');
-  return pieces.reduce((sum, p) => sum + p.until - p.since, 0);
+/**
+ * Net length covered (pieces minus subtracted hours), after checking at probe instants that every instant
+ * of the range is counted exactly once and none outside it (pieces may overlap only where hours are subtracted).
+ */
+function covered(plan: RollupRangePlan, range?: { since: number; until: number }): number {
+  const pieces = [...plan.raw, ...plan.hours, ...(plan.days ? [plan.days] : [])];
+  for (const m of plan.minusHours) assert.ok(plan.days && m.since >= plan.days.since && m.until <= plan.days.until, 'subtracted hours lie in day rows');
+  if (range && range.until - range.since < 400 * DAY_MS) {
+    const inside = (t: number, p: { since: number; until: number }): number => (t >= p.since && t < p.until ? 1 : 0);
+    const probes = [range.since - 1, range.since, range.until - 1, range.until];
+    for (let t = range.since - 2 * H; t < range.until + 2 * H; t += 7 * 60_000 + 13) probes.push(t);
+    for (const t of probes) {
+      const count = pieces.reduce((n, p) => n + inside(t, p), 0) - plan.minusHours.reduce((n, p) => n + inside(t, p), 0);
+      assert.equal(count, inside(t, range), `instant ${t} counted ${count} times`);
+    }
+  }
+  const length = (list: Array<{ since: number; until: number }>): number => list.reduce((sum, p) => sum + p.until - p.since, 0);
+  return length(pieces) - length(plan.minusHours);
 }
 
 test('a range is split into raw edges, whole hours and whole days that cover it exactly once', () => {
@@ -18,22 +31,27 @@ test('a range is split into raw edges, whole hours and whole days that cover it 
   const until = D0 + 3 * DAY_MS + 7 * H + 99;
   const plan = planRollupRange({ since, until });
   assert.deepEqual(plan.raw, [{ since, until: D0 + 6 * H }, { since: D0 + 3 * DAY_MS + 7 * H, until }]);
-  assert.deepEqual(plan.hours, [{ since: D0 + 6 * H, until: D0 + DAY_MS }, { since: D0 + 3 * DAY_MS, until: D0 + 3 * DAY_MS + 7 * H }]);
-  assert.deepEqual(plan.days, { since: D0 + DAY_MS, until: D0 + 3 * DAY_MS });
-  assert.equal(covered(plan), until - since);
+  // 18 of 24 hours of the first day: its day row minus 6 hours; 7 hours of the last day: hour rows.
+  assert.deepEqual(plan.days, { since: D0, until: D0 + 3 * DAY_MS });
+  assert.deepEqual(plan.minusHours, [{ since: D0, until: D0 + 6 * H }]);
+  assert.deepEqual(plan.hours, [{ since: D0 + 3 * DAY_MS, until: D0 + 3 * DAY_MS + 7 * H }]);
+  assert.equal(covered(plan, { since, until }), until - since);
 });
 
-test('aligned, sub-hour and hour-crossing ranges', () => {
-  assert.deepEqual(planRollupRange({ since: D0, until: D0 + DAY_MS }), { raw: [], hours: [], days: { since: D0, until: D0 + DAY_MS } });
-  assert.deepEqual(planRollupRange({ since: D0 + 10, until: D0 + 20 }), { raw: [{ since: D0 + 10, until: D0 + 20 }], hours: [], days: null });
+test('aligned, sub-hour, hour-crossing and mostly-covered single-day ranges', () => {
+  assert.deepEqual(planRollupRange({ since: D0, until: D0 + DAY_MS }), { raw: [], hours: [], days: { since: D0, until: D0 + DAY_MS }, minusHours: [] });
+  assert.deepEqual(planRollupRange({ since: D0 + 10, until: D0 + 20 }), { raw: [{ since: D0 + 10, until: D0 + 20 }], hours: [], days: null, minusHours: [] });
   assert.deepEqual(planRollupRange({ since: D0 + H - 5, until: D0 + H + 5 }),
-    { raw: [{ since: D0 + H - 5, until: D0 + H }, { since: D0 + H, until: D0 + H + 5 }], hours: [], days: null });
-  assert.deepEqual(planRollupRange({ since: D0 + 2 * H, until: D0 + 5 * H }), { raw: [], hours: [{ since: D0 + 2 * H, until: D0 + 5 * H }], days: null });
-  assert.deepEqual(planRollupRange({ since: 5, until: 5 }), { raw: [], hours: [], days: null });
-  for (const [since, until] of [[0, Number.MAX_SAFE_INTEGER], [-3 * H - 7, 2 * H + 1], [D0 - 1, D0 + 1]] as const) {
+    { raw: [{ since: D0 + H - 5, until: D0 + H }, { since: D0 + H, until: D0 + H + 5 }], hours: [], days: null, minusHours: [] });
+  assert.deepEqual(planRollupRange({ since: D0 + 2 * H, until: D0 + 5 * H }), { raw: [], hours: [{ since: D0 + 2 * H, until: D0 + 5 * H }], days: null, minusHours: [] });
+  assert.deepEqual(planRollupRange({ since: D0 + 2 * H, until: D0 + 20 * H }),
+    { raw: [], hours: [], days: { since: D0, until: D0 + DAY_MS }, minusHours: [{ since: D0, until: D0 + 2 * H }, { since: D0 + 20 * H, until: D0 + DAY_MS }] });
+  assert.deepEqual(planRollupRange({ since: 5, until: 5 }), { raw: [], hours: [], days: null, minusHours: [] });
+  for (const [since, until] of [[0, Number.MAX_SAFE_INTEGER], [-3 * H - 7, 2 * H + 1], [D0 - 1, D0 + 1], [D0 + 10 * H, D0 + DAY_MS + 14 * H + 3],
+    [D0 + 13 * H + 1, D0 + 2 * DAY_MS - 11 * H - 1], [D0 + 3, D0 + 13 * H - 1]] as const) {
     const plan = planRollupRange({ since, until });
     for (const raw of plan.raw) assert.ok(Math.floor(raw.since / H) === Math.floor((raw.until - 1) / H), 'raw pieces stay inside one hour');
-    assert.ok(covered(plan) > 0);
+    assert.equal(covered(plan, { since, until }), Math.min(until, 8.64e15) - since, `[${since}, ${until})`);
   }
 });
 

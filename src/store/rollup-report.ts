@@ -28,19 +28,19 @@ interface Group {
 export class ReportMerger {
   private readonly groups = new Map<string | null, Group>();
 
-  /** Adds sums to a group. */
-  add(key: string | null, part: ReportPart): void {
+  /** Adds sums to a group; `sign` -1 subtracts them (a day row minus the hours outside the range). */
+  add(key: string | null, part: ReportPart, sign: 1 | -1 = 1): void {
     const { row } = this.group(key);
-    row.requests += part.requests;
-    row.errors += part.errors;
-    row.inputTokens += part.inputTokens;
-    row.outputTokens += part.outputTokens;
-    row.cachedTokens += part.cachedTokens;
-    row.cacheWriteTokens += part.cacheWriteTokens;
-    row.reasoningTokens += part.reasoningTokens;
-    row.costPico += part.costPico;
-    row.unpricedRequests += part.unpricedRequests;
-    row.estimatedRequests += part.estimatedRequests;
+    row.requests += sign * part.requests;
+    row.errors += sign * part.errors;
+    row.inputTokens += sign * part.inputTokens;
+    row.outputTokens += sign * part.outputTokens;
+    row.cachedTokens += sign * part.cachedTokens;
+    row.cacheWriteTokens += sign * part.cacheWriteTokens;
+    row.reasoningTokens += sign * part.reasoningTokens;
+    row.costPico += sign === 1 ? part.costPico : -part.costPico;
+    row.unpricedRequests += sign * part.unpricedRequests;
+    row.estimatedRequests += sign * part.estimatedRequests;
   }
 
   /** Adds sketch counts to a group. */
@@ -48,10 +48,10 @@ export class ReportMerger {
     addCell(this.group(key).cells, cell, count);
   }
 
-  /** Adds a whole sketch to a group. */
-  addCells(key: string | null, cells: SketchCells): void {
+  /** Adds (or with `sign` -1 subtracts) a whole sketch to a group. */
+  addCells(key: string | null, cells: SketchCells, sign: 1 | -1 = 1): void {
     const group = this.group(key);
-    for (const [cell, count] of cells) addCell(group.cells, cell, count);
+    for (const [cell, count] of cells) addCell(group.cells, cell, sign * count);
   }
 
   /** Keys seen so far. */

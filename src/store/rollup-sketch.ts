@@ -67,9 +67,10 @@ export function mergeCells(into: SketchCells, from: SketchCells): SketchCells {
 export function sketchPercentile(cells: SketchCells, q = 0.95): number {
   let total = 0;
   for (const count of cells.values()) total += count;
-  if (total === 0) return 0;
+  if (total <= 0) return 0;
   const rank = Math.ceil((total * Math.round(q * 100)) / 100);
-  const sorted = [...cells.keys()].sort((a, b) => a - b);
+  // Cells netted to zero (a day row minus hours outside a range) are skipped.
+  const sorted = [...cells.keys()].filter((cell) => cells.get(cell)! > 0).sort((a, b) => a - b);
   let seen = 0;
   for (const cell of sorted) {
     seen += cells.get(cell)!;

@@ -201,6 +201,9 @@ export function runLedgerContract(name: string, open: () => Promise<Ledger>, cle
         { since: T0 + DAY / 2, until: T0 + 2 * DAY + 3_600_000 },
         { since: T0 + DAY / 2 + 17 * 60_000 + 3, until: T0 + 2 * DAY + 5 * 3_600_000 + 41 * 60_000 },
         { since: T0 + DAY + 60_000, until: T0 + DAY + 50 * 60_000 },
+        // Mostly-covered partial days: rollup engines read day rows minus the hours outside.
+        { since: T0 + 3 * 3_600_000 + 7, until: T0 + 2 * DAY + 20 * 3_600_000 + 5 * 60_000 },
+        { since: T0 + DAY + 2 * 3_600_000 + 5, until: T0 + DAY + 21 * 3_600_000 },
         all,
       ];
       for (const { since, until } of ranges) {

@@ -11,6 +11,8 @@ import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { encodeEventInto, EVENT_COLUMNS } from '../../src/store/sqlite/sqlite-row-codec.js';
 import { PostgresLedger } from '../../src/store/postgres/postgres-ledger.js';
 import { sketchCell } from '../../src/store/rollup-sketch.js';
+import { PG_CELL_SQL, PG_LOG2_SQL } from '../../src/store/postgres/postgres-rollups.js';
+import { cellSql } from '../../src/store/sqlite/sqlite-rollups.js';
 import { DAY_MS } from '../../src/store/rollup-accumulator.js';
 import { dropTestSchemas, freshPostgresLedger, TEST_DATABASE_URL, uniqueSchema } from './postgres-test-db.js';
 
@@ -83,13 +85,31 @@ test('postgres: four replicas appending overlapping batches at once keep rollups
   }
 });
 
-test('postgres: the SQL sketch cell function agrees with the JS one', async () => {
+test('postgres: the SQL sketch cell function and the inline expression agree with the JS one', async () => {
   const ledger = await freshPostgresLedger();
   try {
     const values = [0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 1000, 4095, 4096, 65_535, 65_536, 2 ** 31 - 1, 2 ** 31, 2 ** 40 + 7, Number.MAX_SAFE_INTEGER];
     for (let v = 1; v < 5000; v = Math.ceil(v * 1.07)) values.push(v);
-    const { rows } = await ledger.pool.query('SELECT v, tokenmeter_sketch_cell(v) AS cell FROM unnest($1::bigint[]) AS v', [values]);
-    for (const row of rows) assert.equal(row.cell, sketchCell(row.v), `cell of ${row.v}`);
+    const { rows } = await ledger.pool.query(`SELECT v, tokenmeter_sketch_cell(v) AS cell, ${PG_CELL_SQL} AS inline
+      FROM (SELECT v, ${PG_LOG2_SQL} AS e FROM unnest($1::bigint[]) AS v) AS x`, [values]);
+    for (const row of rows) {
+      assert.equal(row.cell, sketchCell(row.v), `cell of ${row.v}`);
+      assert.equal(Number(row.inline), sketchCell(row.v), `inline cell of ${row.v}`);
+    }
+  } finally {
+    await ledger.close();
+  }
+});
+
+test('sqlite: the SQL sketch cell expression (log2 or JS function) agrees with the JS one', async () => {
+  const ledger = SqliteLedger.open(freshFile());
+  try {
+    const values = [0, 1, 31, 32, 33, 63, 64, 65, 127, 128, 1000, 4095, 4096, 65_535, 65_536, 2 ** 31 - 1, 2 ** 31, 2 ** 40 - 1, 2 ** 40 + 7];
+    for (let v = 1; v < 5000; v = Math.ceil(v * 1.07)) values.push(v);
+    for (const math of [true, false]) {
+      const stmt = ledger.db.prepare(`SELECT ${cellSql(math)} AS cell FROM (SELECT ? AS v)`);
+      for (const v of values) assert.equal((stmt.get(v) as { cell: number }).cell, sketchCell(v), `cell of ${v} (log2: ${math})`);
+    }
   } finally {
     await ledger.close();
   }

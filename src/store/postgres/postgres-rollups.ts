@@ -80,6 +80,29 @@ export async function applyRollups(client: pg.PoolClient, rows: readonly RollupR
   });
 }
 
+/** floor(log2 v) + 1 for v >= 1, by binary search over the powers of two (C speed, exact for every BIGINT). */
+const POWERS_OF_TWO = `ARRAY[${Array.from({ length: 63 }, (_, i) => (2n ** BigInt(i)).toString()).join(',')}]::BIGINT[]`;
+
+/**
+ * Sums and sketch cells of raw events in one range, grouped by key and cell. The cell expression
+ * equals sketchCell() in rollup-sketch.ts (and the tokenmeter_sketch_cell SQL function), inlined so
+ * no function is called per row.
+ */
+/** The sketch cell of column `v` given `e` = floor(log2 v) (see rawEdgeSql). */
+export const PG_CELL_SQL = 'CASE WHEN v < 32 THEN GREATEST(v, 0) ELSE 32 + (e - 5) * 16 + ((v >> (e - 4)) - 16) END';
+/** floor(log2 v) for v >= 1. */
+export const PG_LOG2_SQL = `width_bucket(v, ${POWERS_OF_TWO}) - 1`;
+
+function rawEdgeSql(keySql: string): string {
+  return `SELECT key, ${PG_CELL_SQL},
+      COUNT(*), COUNT(*) FILTER (WHERE failed), SUM(v), SUM(output_tokens), SUM(cache_read), SUM(cache_write),
+      SUM(reasoning_tokens), SUM(cost_total)::text, COUNT(*) FILTER (WHERE cost_total IS NULL), COUNT(*) FILTER (WHERE estimated)
+    FROM (SELECT ${keySql} AS key, v, ${PG_LOG2_SQL} AS e, status >= 400 OR error_type IS NOT NULL AS failed,
+        output_tokens, cache_read, cache_write_5m + cache_write_1h AS cache_write, reasoning_tokens, cost_total, estimated
+      FROM (SELECT *, ${PG_INPUT_SQL} AS v FROM usage_events WHERE ts >= $1 AND ts < $2) AS events) AS edge
+    GROUP BY 1, 2`;
+}
+
 const num = (value: unknown): number => Number(value ?? 0);
 const big = (value: unknown): bigint => (value == null ? 0n : BigInt(value as string));
 
@@ -94,59 +117,61 @@ export async function rollupReport(pool: pg.Pool, query: ReportQuery): Promise<R
   const dimension: RollupDimension = query.by === 'day' ? '*' : (query.by as RollupDimension);
   const plan = planRollupRange(query);
   const merger = new ReportMerger();
-  const segments: Array<[number, TimeRange]> = [];
-  if (plan.days) segments.push([DAY_MS, plan.days]);
-  for (const hours of plan.hours) segments.push([HOUR_MS, hours]);
-  const values: unknown[] = [dimension];
-  const where = segments.map(([span, range]) => {
-    values.push(span, range.since, range.until);
-    const n = values.length;
-    return `(span_ms = $${n - 2} AND bucket_start >= $${n - 1} AND bucket_start < $${n})`;
-  }).join(' OR ');
-  const groupKey = query.by === 'day' ? `bucket_start - bucket_start % ${DAY_MS}` : 'key';
-  const keyOf = (r: unknown[]): string | null => (query.by === 'day' ? utcDay(num(r[1])) : r[0] ? null : (r[1] as string));
-  if (segments.length > 0) {
+  const added: Array<[number, TimeRange]> = [];
+  if (plan.days) added.push([DAY_MS, plan.days]);
+  for (const hours of plan.hours) added.push([HOUR_MS, hours]);
+  const subtracted: Array<[number, TimeRange]> = plan.minusHours.map((hours) => [HOUR_MS, hours]);
+  const byDay = query.by === 'day';
+  const groupKey = byDay ? `bucket_start - bucket_start % ${DAY_MS}` : 'key';
+  const keyOf = (r: unknown[]): string | null => (byDay ? utcDay(num(r[1])) : r[0] ? null : (r[1] as string));
+  /** `dimension = $1 AND (span/bucket ranges)` for a list of segments, with its parameters. */
+  const selection = (segments: Array<[number, TimeRange]>): { where: string; values: unknown[] } => {
+    const values: unknown[] = [dimension];
+    const ranges = segments.map(([span, range]) => {
+      values.push(span, range.since, range.until);
+      const n = values.length;
+      return `(span_ms = $${n - 2} AND bucket_start >= $${n - 1} AND bucket_start < $${n})`;
+    });
+    return { where: `dimension = $1 AND (${ranges.join(' OR ')})`, values };
+  };
+  for (const [segments, sign] of [[added, 1], [subtracted, -1]] as const) {
+    if (segments.length === 0) continue;
+    const { where, values } = selection(segments);
     const sums = await pool.query({
       rowMode: 'array', values,
       text: `SELECT bool_or(key_null), ${groupKey}, SUM(requests), SUM(errors),
           SUM(input_uncached + cache_read + cache_write_5m + cache_write_1h), SUM(output_tokens), SUM(cache_read),
           SUM(cache_write_5m + cache_write_1h), SUM(reasoning_tokens), SUM(cost_pico)::text, SUM(unpriced), SUM(estimated)
-        FROM usage_rollups WHERE dimension = $1 AND (${where}) GROUP BY key_null, ${groupKey}`,
+        FROM usage_rollups WHERE ${where} GROUP BY key_null, ${groupKey}`,
     });
-    for (const r of sums.rows as unknown[][]) merger.add(keyOf(r), partOf(r, 2));
+    for (const r of sums.rows as unknown[][]) merger.add(keyOf(r), partOf(r, 2), sign);
   }
   for (const raw of plan.raw) {
     const keySql = dimension === '*' ? 'NULL::text' : PG_RAW_KEY_SQL[dimension];
-    const rows = await pool.query({
-      rowMode: 'array', values: [raw.since, raw.until],
-      text: `SELECT ${keySql}, tokenmeter_sketch_cell(${PG_INPUT_SQL}), COUNT(*),
-          COUNT(*) FILTER (WHERE status >= 400 OR error_type IS NOT NULL), SUM(${PG_INPUT_SQL}), SUM(output_tokens),
-          SUM(cache_read), SUM(cache_write_5m + cache_write_1h), SUM(reasoning_tokens), SUM(cost_total)::text,
-          COUNT(*) FILTER (WHERE cost_total IS NULL), COUNT(*) FILTER (WHERE estimated)
-        FROM usage_events WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2`,
-    });
+    const rows = await pool.query({ rowMode: 'array', values: [raw.since, raw.until], text: rawEdgeSql(keySql) });
     for (const r of rows.rows as unknown[][]) {
       // A raw piece lies inside one hour, so by day its key is a constant.
-      const key = query.by === 'day' ? utcDay(raw.since) : (r[0] as string | null);
+      const key = byDay ? utcDay(raw.since) : (r[0] as string | null);
       merger.add(key, partOf(r, 2));
       merger.addCell(key, num(r[1]), num(r[2]));
     }
   }
   const rows = merger.sortedWithoutP95(query.limit);
-  if (segments.length > 0 && rows.length > 0) {
+  if (rows.length === 0) return rows;
+  for (const [segments, sign] of [[added, 1], [subtracted, -1]] as const) {
+    if (segments.length === 0) continue;
+    const { where, values } = selection(segments);
     let filter = '';
-    if (query.by !== 'day' && query.limit !== undefined) {
-      const keys = rows.filter((row) => row.key !== null).map((row) => row.key);
-      values.push(rows.some((row) => row.key === null), keys);
+    if (!byDay && query.limit !== undefined) {
+      values.push(rows.some((row) => row.key === null), rows.filter((row) => row.key !== null).map((row) => row.key));
       filter = ` AND ((key_null AND $${values.length - 1}) OR (NOT key_null AND key = ANY($${values.length}::text[])))`;
     }
     // Sketches are summed in JS (binary pairs): only those of the groups shown when the report is limited.
     const sketches = await pool.query({
       rowMode: 'array', values,
-      text: `SELECT key_null, ${query.by === 'day' ? 'bucket_start' : 'key'}, input_sketch FROM usage_rollups
-        WHERE dimension = $1 AND (${where})${filter}`,
+      text: `SELECT key_null, ${byDay ? 'bucket_start' : 'key'}, input_sketch FROM usage_rollups WHERE ${where}${filter}`,
     });
-    for (const r of sketches.rows as unknown[][]) merger.addCells(keyOf(r), decodeSketch(r[2] as Buffer));
+    for (const r of sketches.rows as unknown[][]) merger.addCells(keyOf(r), decodeSketch(r[2] as Buffer), sign);
   }
   return merger.fillP95(rows);
 }

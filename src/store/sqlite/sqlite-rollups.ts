@@ -58,11 +58,24 @@ function sketchesSql(groupKey: string): string {
 
 const DAY_KEY = `bucket_start - bucket_start % ${DAY_MS}`;
 
-function rawSql(keySql: string): string {
-  return `SELECT ${keySql} AS key, tm_sketch_cell(${INPUT_SQL}) AS cell, COUNT(*), SUM(status >= 400 OR error_type IS NOT NULL),
-      SUM(${INPUT_SQL}), SUM(output_tokens), SUM(cache_read), SUM(cache_write_5m + cache_write_1h), SUM(reasoning_tokens),
-      SUM(cost_total / ${SPLIT}), SUM(cost_total % ${SPLIT}), SUM(cost_total IS NULL), SUM(estimated)
-    FROM usage_events WHERE ts >= ? AND ts < ? GROUP BY 1, 2`;
+/**
+ * The token-sketch cell of column `v` in SQL, equal to sketchCell() in rollup-sketch.ts: with SQLite's log2()
+ * (a C call) when the build has math functions, else the registered JS function (a call per row).
+ */
+export function cellSql(mathFunctions: boolean): string {
+  return mathFunctions
+    ? `CASE WHEN v < 32 THEN MAX(v, 0) WHEN v >= 1099511627776 THEN tm_sketch_cell(v)
+        ELSE 32 + (CAST(log2(v) AS INTEGER) - 5) * 16 + (v >> (CAST(log2(v) AS INTEGER) - 4)) - 16 END`
+    : 'tm_sketch_cell(v)';
+}
+
+function rawSql(keySql: string, mathFunctions: boolean): string {
+  return `SELECT key, ${cellSql(mathFunctions)} AS cell, COUNT(*), SUM(failed), SUM(v), SUM(output_tokens), SUM(cache_read),
+      SUM(cache_write), SUM(reasoning_tokens), SUM(cost_total / ${SPLIT}), SUM(cost_total % ${SPLIT}), SUM(cost_total IS NULL), SUM(estimated)
+    FROM (SELECT ${keySql} AS key, ${INPUT_SQL} AS v, status >= 400 OR error_type IS NOT NULL AS failed, output_tokens,
+        cache_read, cache_write_5m + cache_write_1h AS cache_write, reasoning_tokens, cost_total, estimated
+      FROM usage_events WHERE ts >= ? AND ts < ?)
+    GROUP BY 1, 2`;
 }
 
 const num = (value: unknown): number => Number(value ?? 0);
@@ -75,8 +88,11 @@ export class SqliteRollups {
   private readonly sketches: Record<'key' | 'day', Database.Statement>;
   private readonly rawStatements = new Map<string, Database.Statement>();
 
+  private readonly mathFunctions: boolean;
+
   constructor(private readonly db: Database.Database) {
     registerSketchFunctions(db);
+    this.mathFunctions = hasMathFunctions(db);
     for (const size of UPSERT_CHUNKS) this.upserts.set(size, db.prepare(upsertSql(size)));
     this.sums = {
       key: db.prepare(sumsSql('key')).raw(true).safeIntegers(true),
@@ -114,17 +130,18 @@ export class SqliteRollups {
     const byDay = query.by === 'day';
     const plan = planRollupRange(query);
     const merger = new ReportMerger();
-    const spans: Array<[number, TimeRange]> = [];
-    if (plan.days) spans.push([DAY_MS, plan.days]);
-    for (const hours of plan.hours) spans.push([HOUR_MS, hours]);
+    const spans: Array<[number, TimeRange, 1 | -1]> = [];
+    if (plan.days) spans.push([DAY_MS, plan.days, 1]);
+    for (const hours of plan.hours) spans.push([HOUR_MS, hours, 1]);
+    for (const hours of plan.minusHours) spans.push([HOUR_MS, hours, -1]);
     const keyOf = (r: unknown[]): string | null => (byDay ? utcDay(num(r[1])) : r[0] === 1n || r[0] === 1 ? null : (r[1] as string));
-    for (const [spanMs, range] of spans) {
+    for (const [spanMs, range, sign] of spans) {
       for (const r of this.sums[byDay ? 'day' : 'key'].all(dimension, spanMs, range.since, range.until) as unknown[][]) {
         merger.add(keyOf(r), {
           requests: num(r[2]), errors: num(r[3]), inputTokens: num(r[4]), outputTokens: num(r[5]), cachedTokens: num(r[6]),
           cacheWriteTokens: num(r[7]), reasoningTokens: num(r[8]), costPico: big(r[9]) * SPLIT + big(r[10]),
           unpricedRequests: num(r[11]), estimatedRequests: num(r[12]),
-        });
+        }, sign);
       }
     }
     for (const raw of plan.raw) {
@@ -137,10 +154,10 @@ export class SqliteRollups {
     const limited = !byDay && query.limit !== undefined;
     const keys = limited ? JSON.stringify(rows.filter((row) => row.key !== null).map((row) => row.key)) : null;
     const withNull = limited && rows.some((row) => row.key === null) ? 1 : 0;
-    for (const [spanMs, range] of spans) {
+    for (const [spanMs, range, sign] of spans) {
       const selection = { dimension, span: spanMs, since: range.since, until: range.until, keys, withNull };
       for (const r of this.sketches[byDay ? 'day' : 'key'].all(selection) as unknown[][]) {
-        merger.addCells(keyOf(r), decodeSketch(r[2] as Uint8Array));
+        merger.addCells(keyOf(r), decodeSketch(r[2] as Uint8Array), sign);
       }
     }
     return merger.fillP95(rows);
@@ -150,7 +167,7 @@ export class SqliteRollups {
   private readRaw(keySql: string, constantKey: string | undefined, range: TimeRange, merger: ReportMerger): void {
     let stmt = this.rawStatements.get(keySql);
     if (!stmt) {
-      stmt = this.db.prepare(rawSql(keySql)).raw(true).safeIntegers(true);
+      stmt = this.db.prepare(rawSql(keySql, this.mathFunctions)).raw(true).safeIntegers(true);
       this.rawStatements.set(keySql, stmt);
     }
     for (const r of stmt.all(range.since, range.until) as unknown[][]) {
@@ -162,6 +179,14 @@ export class SqliteRollups {
       });
       merger.addCell(key, num(r[1]), num(r[2]));
     }
+  }
+}
+
+function hasMathFunctions(db: Database.Database): boolean {
+  try {
+    return db.prepare('SELECT log2(8) AS v').get() !== undefined;
+  } catch {
+    return false;
   }
 }
 
