@@ -4,14 +4,16 @@ import { bucketOf, DAY_MS, HOUR_MS } from './rollup-accumulator.js';
 /**
  * How a report range is read: whole days from day rows, whole hours from hour rows, and the partial
  * hours at either end from raw events. Each raw piece lies inside one hour (so inside one UTC day).
- * A day more than half covered is read as its day row minus the hour rows outside the range
- * (`minusHours`): rollups add up exactly, so subtracting is exact and reads fewer rows.
+ * Whichever side is smaller is read: a day more than half covered is its day row minus the hour rows
+ * outside the range (`minusHours`), an edge hour more than half covered is its hour row minus the raw
+ * events outside (`minusRaw`). Rollups add up exactly, so subtracting is exact and reads fewer rows.
  */
 export interface RollupRangePlan {
   raw: TimeRange[];
   hours: TimeRange[];
   days: TimeRange | null;
   minusHours: TimeRange[];
+  minusRaw: TimeRange[];
 }
 
 const ceilTo = (value: number, spanMs: number): number => {
@@ -24,20 +26,36 @@ export const MAX_EVENT_TS = 8.64e15;
 
 /** Splits [since, until) into raw, hour and day pieces (less minusHours) that cover it exactly once. */
 export function planRollupRange(range: TimeRange): RollupRangePlan {
-  const plan: RollupRangePlan = { raw: [], hours: [], days: null, minusHours: [] };
+  const plan: RollupRangePlan = { raw: [], hours: [], days: null, minusHours: [], minusRaw: [] };
   const since = Math.max(range.since, -MAX_EVENT_TS);
   const until = Math.min(range.until, MAX_EVENT_TS);
   if (since >= until) return plan;
-  const hourStart = ceilTo(since, HOUR_MS);
-  const hourEnd = bucketOf(until, HOUR_MS);
-  if (hourStart >= hourEnd) {
-    // No whole hour inside; the range may still cross one hour boundary.
-    if (hourStart > since && hourStart < until) plan.raw.push({ since, until: hourStart }, { since: hourStart, until });
-    else plan.raw.push({ since, until });
+  let hourStart = ceilTo(since, HOUR_MS);
+  let hourEnd = bucketOf(until, HOUR_MS);
+  const halfHour = HOUR_MS / 2;
+  const minusRaw = (from: number, to: number): void => { if (from < to) plan.minusRaw.push({ since: from, until: to }); };
+  if (hourStart > hourEnd) {
+    // Inside one hour.
+    if (until - since > halfHour) {
+      plan.hours.push({ since: hourEnd, until: hourStart });
+      minusRaw(hourEnd, since);
+      minusRaw(until, hourStart);
+    } else plan.raw.push({ since, until });
     return plan;
   }
-  if (since < hourStart) plan.raw.push({ since, until: hourStart });
-  if (hourEnd < until) plan.raw.push({ since: hourEnd, until });
+  if (since < hourStart) {
+    if (hourStart - since > halfHour) {
+      hourStart -= HOUR_MS;
+      minusRaw(hourStart, since);
+    } else plan.raw.push({ since, until: hourStart });
+  }
+  if (hourEnd < until) {
+    if (until - hourEnd > halfHour) {
+      minusRaw(until, hourEnd + HOUR_MS);
+      hourEnd += HOUR_MS;
+    } else plan.raw.push({ since: hourEnd, until });
+  }
+  if (hourStart === hourEnd) return plan;
   let dayFrom = ceilTo(hourStart, DAY_MS);
   let dayTo = bucketOf(hourEnd, DAY_MS);
   const half = DAY_MS / 2;

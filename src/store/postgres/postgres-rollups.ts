@@ -146,14 +146,16 @@ export async function rollupReport(pool: pg.Pool, query: ReportQuery): Promise<R
     });
     for (const r of sums.rows as unknown[][]) merger.add(keyOf(r), partOf(r, 2), sign);
   }
-  for (const raw of plan.raw) {
-    const keySql = dimension === '*' ? 'NULL::text' : PG_RAW_KEY_SQL[dimension];
-    const rows = await pool.query({ rowMode: 'array', values: [raw.since, raw.until], text: rawEdgeSql(keySql) });
-    for (const r of rows.rows as unknown[][]) {
-      // A raw piece lies inside one hour, so by day its key is a constant.
-      const key = byDay ? utcDay(raw.since) : (r[0] as string | null);
-      merger.add(key, partOf(r, 2));
-      merger.addCell(key, num(r[1]), num(r[2]));
+  const keySql = dimension === '*' ? 'NULL::text' : PG_RAW_KEY_SQL[dimension];
+  for (const [pieces, sign] of [[plan.raw, 1], [plan.minusRaw, -1]] as const) {
+    for (const raw of pieces) {
+      const rows = await pool.query({ rowMode: 'array', values: [raw.since, raw.until], text: rawEdgeSql(keySql) });
+      for (const r of rows.rows as unknown[][]) {
+        // A raw piece lies inside one hour, so by day its key is a constant.
+        const key = byDay ? utcDay(raw.since) : (r[0] as string | null);
+        merger.add(key, partOf(r, 2), sign);
+        merger.addCell(key, num(r[1]), sign * num(r[2]));
+      }
     }
   }
   const rows = merger.sortedWithoutP95(query.limit);

@@ -144,10 +144,12 @@ export class SqliteRollups {
         }, sign);
       }
     }
-    for (const raw of plan.raw) {
-      // A raw piece lies inside one hour, so by day its key is a constant.
-      if (byDay) this.readRaw('NULL', utcDay(raw.since), raw, merger);
-      else this.readRaw(dimension === '*' ? 'NULL' : RAW_KEY_SQL[dimension], undefined, raw, merger);
+    for (const [pieces, sign] of [[plan.raw, 1], [plan.minusRaw, -1]] as const) {
+      for (const raw of pieces) {
+        // A raw piece lies inside one hour, so by day its key is a constant.
+        if (byDay) this.readRaw('NULL', utcDay(raw.since), raw, merger, sign);
+        else this.readRaw(dimension === '*' ? 'NULL' : RAW_KEY_SQL[dimension], undefined, raw, merger, sign);
+      }
     }
     const rows = merger.sortedWithoutP95(query.limit);
     // Sketches are read only for the groups shown when the report is limited.
@@ -164,7 +166,7 @@ export class SqliteRollups {
   }
 
   /** Sums and sketch cells of raw events in one range grouped by `keySql` (or all under `constantKey`). */
-  private readRaw(keySql: string, constantKey: string | undefined, range: TimeRange, merger: ReportMerger): void {
+  private readRaw(keySql: string, constantKey: string | undefined, range: TimeRange, merger: ReportMerger, sign: 1 | -1): void {
     let stmt = this.rawStatements.get(keySql);
     if (!stmt) {
       stmt = this.db.prepare(rawSql(keySql, this.mathFunctions)).raw(true).safeIntegers(true);
@@ -176,8 +178,8 @@ export class SqliteRollups {
         requests: num(r[2]), errors: num(r[3]), inputTokens: num(r[4]), outputTokens: num(r[5]), cachedTokens: num(r[6]),
         cacheWriteTokens: num(r[7]), reasoningTokens: num(r[8]), costPico: big(r[9]) * SPLIT + big(r[10]),
         unpricedRequests: num(r[11]), estimatedRequests: num(r[12]),
-      });
-      merger.addCell(key, num(r[1]), num(r[2]));
+      }, sign);
+      merger.addCell(key, num(r[1]), sign * num(r[2]));
     }
   }
 }
