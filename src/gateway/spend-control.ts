@@ -6,7 +6,7 @@ import { checkInputCaps, applyOutputCaps } from '../core/spend-caps.js';
 import { budgetAlerts, rateLimitHeaders, type BudgetAlert } from '../core/spend-feedback.js';
 import { worstCaseCostPico, reservableOutputTokens } from '../core/worst-case-cost.js';
 import type { SpendDenial } from '../core/spend-decision.js';
-import { estimateTokens } from '../core/token-estimate.js';
+import { estimateTokens } from '../providers/token-count.js';
 import type { Counters } from '../store/counters.js';
 import { CountersUnavailableError } from '../store/counters.js';
 import type { VirtualKeyRecord } from '../store/key-store.js';

@@ -1,4 +1,4 @@
-import { estimateTokens } from '../core/token-estimate.js';
+import { estimateTokens } from './token-count.js';
 import { emptyUsage, type Usage } from '../core/usage.js';
 import type { StreamResult } from './types.js';
 

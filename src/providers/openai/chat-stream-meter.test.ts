@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { estimateTokens } from '../../core/token-estimate.js';
+import { estimateTokens } from '../token-count.js';
 import { fixtureBytes, fixtureJson, pump, randomChunks } from '../__fixtures__/fixture-helpers.js';
 import type { ParsedUsage } from '../types.js';
 import { createOpenAIChatStreamMeter } from './chat-stream-meter.js';
