@@ -4,7 +4,6 @@ import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../../config/load-config.js';
 import { startGateway } from '../../gateway/start-gateway.js';
 import { createLogger } from '../../gateway/logger.js';
-import { startSimulator } from '../../simulator/index.js';
 import { openLedger } from '../../store/open-ledger.js';
 import { reportToTable } from '../../analysis/report-format.js';
 import { buildDemoTraffic, type DemoRequest } from '../demo-traffic.js';
@@ -23,6 +22,8 @@ export function registerDemoCommand(program: Command): void {
       const dbPath = resolve(options.db);
       for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
       mkdirSync(dirname(dbPath), { recursive: true });
+      // Loaded here so other commands (start, report) never pay for the simulator's tokenizer.
+      const { startSimulator } = await import('../../simulator/index.js');
       const simulator = await startSimulator({ port: 0, ttftMs: 15, interChunkMs: 1, seed: 7 });
       const config = loadConfig(undefined, { port: 0, db: dbPath, openaiUrl: `${simulator.url}/v1`, anthropicUrl: simulator.url }, {});
       // The simulator accepts any key; the gateway holds these so the demo needs none from you.

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { startSimulator, type SimulatorOptions } from '../../simulator/index.js';
+import type { SimulatorOptions } from '../../simulator/index.js';
 import { parsePort } from '../cli-parsers.js';
 
 const DEFAULT_PORT = 9000;
@@ -44,6 +44,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--no-auth', 'accept requests without an API key')
     .action(async (options: { port?: number; host?: string; latencyMs?: number; faultRate?: number; seed?: number; auth: boolean }) => {
       const ttftMs = options.latencyMs ?? DEMO_TTFT_MS;
+      const { startSimulator } = await import('../../simulator/index.js');
       const simulator = await startSimulator({
         port: options.port ?? DEFAULT_PORT,
         host: options.host ?? '127.0.0.1',
