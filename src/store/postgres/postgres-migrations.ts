@@ -86,7 +86,8 @@ CREATE TABLE virtual_keys (
  * key can hold it. cost_pico is NUMERIC: exact past 2^63. input_sketch is the token sketch in the same
  * binary form as SQLite's (src/store/rollup-sketch.ts): (cell, count) varint pairs that may be
  * concatenated, so an upsert appends with BYTEA || (no per-cell work in the database) and the writer
- * re-encodes the rare long ones (PostgresLedger.append). toast_tuple_target keeps rows inline, uncompressed.
+ * re-encodes the rare long ones (PostgresLedger.append). toast_tuple_target keeps rows inline, uncompressed;
+ * frequent autovacuum frees the dead versions that per-batch updates leave, so updates stay on-page.
  */
 const usageRollups = `
 CREATE TABLE usage_rollups (
@@ -110,7 +111,7 @@ CREATE TABLE usage_rollups (
   cache_hits BIGINT NOT NULL,
   input_sketch BYTEA NOT NULL,
   PRIMARY KEY (dimension, span_ms, bucket_start, key_null, key)
-) WITH (fillfactor = 80, toast_tuple_target = 8160);
+) WITH (fillfactor = 80, toast_tuple_target = 8160, autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000);
 CREATE TABLE ledger_meta (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL

@@ -7,10 +7,10 @@ import { decodeSketch, encodeSketch } from '../rollup-sketch.js';
 import { utcDay } from '../report-rows.js';
 
 /**
- * A stored sketch longer than this (bytes) is re-encoded after an upsert. Large, so the few rows with many
- * distinct cells (all calls, one provider) are re-encoded every few batches rather than every batch.
+ * A stored sketch longer than this (bytes) is re-encoded after an upsert. Small enough that rows stay
+ * small and updates stay on their page (HOT): measured 2.4x live size at 1 KB against 9x at 4 KB.
  */
-const SKETCH_COMPACT_BYTES_PG = 4096;
+const SKETCH_COMPACT_BYTES_PG = 1024;
 
 /** Raw-event key of each rollup dimension; must match `eventReportKey` in report-rows.ts. */
 export const PG_RAW_KEY_SQL: Record<Exclude<RollupDimension, '*'>, string> = {
