@@ -5,7 +5,7 @@
 // Usage: npm run build && node bench/store-generate.mjs [--events 10000000] [--engines sqlite,postgres]
 //   [--sqlite-file bench/out/store/ledger-10m.db] [--database-url postgres://postgres@127.0.0.1:5432/test?schema=tm_bench_10m]
 //   [--batch 1000] [--seed 42]
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDataset } from './store-dataset.mjs';
@@ -49,7 +49,10 @@ async function openFresh(engine) {
   return PostgresLedger.open(url.toString(), { poolSize: 2 });
 }
 
-const summary = { date: new Date().toISOString(), events: total, batch, seed, engines: {} };
+// Engines generated earlier with the same settings are kept in the summary (runs one engine at a time).
+const previous = existsSync('bench/out/store/generate.json') ? JSON.parse(readFileSync('bench/out/store/generate.json', 'utf8')) : null;
+const keep = previous && previous.events === total && previous.seed === seed ? previous.engines : {};
+const summary = { date: new Date().toISOString(), events: total, batch, seed, engines: { ...keep } };
 for (const engine of values.engines.split(',')) {
   const ledger = await openFresh(engine);
   const dataset = createDataset({ seed, total });
@@ -89,7 +92,7 @@ for (const engine of values.engines.split(',')) {
     Object.assign(result, { bytes: Number(rows[0].events), rollupBytes: Number(rows[0].rollups), rollupRows: Number(rows[0].rollup_rows) });
   }
   await ledger.close();
-  summary.engines[engine] = result;
+  summary.engines[engine] = { ...result, date: new Date().toISOString() };
   console.log(`${engine}: done in ${result.seconds} s (${fmt(result.appendEventsPerSecond)} events/s in append), ${fmt(result.bytes / 1e6)} MB, ${fmt(result.rollupRows)} rollup rows`);
 }
 mkdirSync('bench/out/store', { recursive: true });

@@ -28,12 +28,14 @@ const { values } = parseArgs({
     engines: { type: 'string', default: 'sqlite,postgres' },
     'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     json: { type: 'boolean', default: false },
+    // Tenants in the dataset (Zipf): the main driver of rollup rows per batch (default 500, as the 10M dataset).
+    tenants: { type: 'string', default: '500' },
   },
 });
 const total = Number(values.events);
 const batch = Number(values.batch);
 const runs = Number(values.runs);
-const dataset = createDataset({ total: 10_000_000 });
+const dataset = createDataset({ total: 10_000_000, tenants: Number(values.tenants) });
 const events = dataset.next(total);
 const dir = mkdtempSync(join(tmpdir(), 'tokenmeter-store-bench-'));
 const schemas = [];
@@ -92,6 +94,12 @@ const paths = {
   },
 };
 
+// Rollup rows one batch touches (hour and day rows of every rollup dimension), for the report.
+const { RollupAccumulator } = await load('rollup-accumulator.js');
+const probe = new RollupAccumulator();
+for (const event of events.slice(0, batch)) probe.add(event);
+const rollupRowsPerBatch = probe.rows().length;
+
 const results = [];
 try {
   for (const engine of values.engines.split(',')) {
@@ -107,6 +115,7 @@ try {
         eventsPerSecond: Math.round(total / median(samples.map((s) => s.seconds))),
         eventsPerCpuSecond: Math.round(total / median(samples.map((s) => s.cpuSeconds))),
         runs: samples.map((s) => Math.round(total / s.seconds)),
+        rollupRowsPerBatch,
       });
     }
   }
@@ -121,7 +130,8 @@ try {
 
 if (values.json) console.log(JSON.stringify({ tokenSource: dataset.tokenSource, results }));
 else {
-  console.log(`${total.toLocaleString('en-US')} events (first of the 10M/30-day dataset; tokens: ${dataset.tokenSource}), batch ${batch}, median of ${runs}`);
+  console.log(`${total.toLocaleString('en-US')} events (first of the 10M/30-day dataset, ${values.tenants} tenants; tokens: ${dataset.tokenSource}), ` +
+    `batch ${batch} (${rollupRowsPerBatch} rollup rows per batch), median of ${runs}`);
   for (const r of results) {
     console.log(`${r.engine.padEnd(9)} ${r.path.padEnd(13)} ${r.eventsPerSecond.toLocaleString('en-US').padStart(8)} events/s  ` +
       `(${r.eventsPerCpuSecond.toLocaleString('en-US')} per node CPU-s; runs ${r.runs.map((n) => n.toLocaleString('en-US')).join(', ')})`);
