@@ -6,6 +6,7 @@ import type { Ledger, ReportQuery, ReportRow, TaskRollupQuery, TaskRollupRow, Ti
 import { decodeEventRow, encodeEventInto, EVENT_COLUMNS, RAW_ID, RAW_TS, type RawEventRow } from './sqlite-row-codec.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import { SqliteReportQueries } from './sqlite-report-queries.js';
+import { SqliteAppendThread } from './sqlite-append-thread.js';
 import { SqliteTaskRollup } from './sqlite-task-rollup.js';
 import { SqliteRollups } from './sqlite-rollups.js';
 import { SqliteRollupMaintenance } from './sqlite-rollup-maintenance.js';
@@ -27,14 +28,21 @@ export interface SqliteLedgerOptions {
   cacheSizeKiB?: number;
   /** Clock for migration bookkeeping only. */
   now?: () => number;
+  /**
+   * Append on a worker thread with its own connection to the file (default true; ':memory:' always appends
+   * in-thread): inserts, commits and WAL checkpoints (fsync) then never block the caller's event loop. The
+   * thread starts on the first append, so read-only users (report, export) never start it.
+   */
+  appendThread?: boolean;
 }
 
 const ROW_PLACEHOLDERS = `(${EVENT_COLUMNS.map(() => '?').join(',')})`;
 
 /**
  * The embedded default ledger: one SQLite file in WAL mode with synchronous=NORMAL (a crash can lose
- * the last commits of the OS buffer, never corrupt the file). Calls are synchronous under an async
- * API; the LedgerWriter batches them so the event loop blocks once per batch, not per request.
+ * the last commits of the OS buffer, never corrupt the file). Appends to a file run on a worker thread
+ * (SqliteAppendThread), so a batch's inserts and any checkpoint fsync never block the event loop; reads
+ * are synchronous under an async API on this thread's connection (WAL: readers never wait for the writer).
  */
 export class SqliteLedger implements Ledger, LedgerMaintenance {
   readonly kind = 'sqlite';
@@ -50,11 +58,15 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
   private readonly firstPageStmt: Database.Statement;
   private readonly nextPageStmt: Database.Statement;
   private readonly insertMany: Database.Transaction<(events: readonly UsageEvent[]) => void>;
+  private readonly appendThread: SqliteAppendThread | null;
   private closed = false;
 
   private constructor(readonly db: Database.Database, options: SqliteLedgerOptions) {
     this.rowsPerStatement = Math.max(1, Math.min(options.rowsPerStatement ?? 64, 500));
     this.pageSize = Math.max(1, options.pageSize ?? 1000);
+    this.appendThread = options.appendThread !== false && isFileDatabase(db.name)
+      ? new SqliteAppendThread({ file: db.name, options: threadOptions(options) })
+      : null;
     this.reports = new SqliteReportQueries(db);
     this.rollups = new SqliteTaskRollup(db);
     this.usageRollups = new SqliteRollups(db);
@@ -94,6 +106,7 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
   /** Inserts all events in one transaction; ids already present are skipped (INSERT OR IGNORE). */
   async append(events: readonly UsageEvent[]): Promise<void> {
     this.assertOpen();
+    if (this.appendThread) return this.appendThread.append(events);
     // IMMEDIATE takes the write lock up front: with several processes on one file, a deferred transaction could fail to upgrade.
     if (events.length > 0) this.insertMany.immediate(events);
   }
@@ -169,7 +182,11 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.db.close();
+    try {
+      await this.appendThread?.close();
+    } finally {
+      this.db.close();
+    }
   }
 
   private insertRows(events: readonly UsageEvent[]): void {
@@ -209,4 +226,15 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
   private assertOpen(): void {
     if (this.closed) throw new Error('the sqlite ledger is closed');
   }
+}
+
+/** An on-disk database another connection (the append thread) can open too. */
+function isFileDatabase(name: string): boolean {
+  return name !== '' && name !== ':memory:' && !/^file:.*[?&]mode=memory/.test(name);
+}
+
+/** The options the append thread opens its connection with (structured-cloneable ones only). */
+function threadOptions(options: SqliteLedgerOptions): Record<string, unknown> {
+  const { rowsPerStatement, walAutocheckpointPages, cacheSizeKiB } = options;
+  return { rowsPerStatement, walAutocheckpointPages, cacheSizeKiB, appendThread: false };
 }

@@ -1,0 +1,50 @@
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { AppendWorkerData, AppendWorkerReply, AppendWorkerRequest } from './sqlite-append-thread.js';
+import { SqliteLedger } from './sqlite-ledger.js';
+
+// Worker side of SqliteAppendThread: one connection to the ledger file, batches applied in arrival order.
+
+/**
+ * Nice 5 (weight 335 vs the event loop's 1024): on a CPU shared with the event loop the writer still gets
+ * about a quarter of it under full load (a batch needs ~20 µs per event), but a woken writer rarely
+ * preempts request handling.
+ */
+const APPEND_THREAD_NICE = 5;
+const port = parentPort!;
+const { file, options } = workerData as AppendWorkerData;
+lowerThreadPriority(APPEND_THREAD_NICE);
+const ledger = SqliteLedger.open(file, { ...options, appendThread: false });
+
+port.on('message', (request: AppendWorkerRequest) => {
+  if (request.kind === 'close') {
+    void ledger.close().finally(() => {
+      port.postMessage({ kind: 'closed' } satisfies AppendWorkerReply);
+      port.close();
+    });
+    return;
+  }
+  ledger.append(request.events).then(
+    () => port.postMessage({ kind: 'appended', seq: request.seq } satisfies AppendWorkerReply),
+    (error: Error & { code?: string }) =>
+      port.postMessage({
+        kind: 'failed',
+        seq: request.seq,
+        error: { name: error?.name ?? 'Error', message: String(error?.message ?? error), code: typeof error?.code === 'string' ? error.code : undefined },
+      } satisfies AppendWorkerReply),
+  );
+});
+
+/**
+ * Linux nice is per thread: give this one a lower priority than the event loop, so when both share a CPU a
+ * woken writer does not preempt request handling (it still gets its share, and all idle time). Best effort.
+ */
+function lowerThreadPriority(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch {
+    // Not Linux, or not permitted: run at the process priority.
+  }
+}
