@@ -1,4 +1,5 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { EventEmitter } from 'node:events';
 import { GatewayError } from './error-catalog.js';
 
 /** A response from the provider, body still streaming. */
@@ -7,6 +8,12 @@ export interface UpstreamResponse {
   headers: Record<string, string | string[] | undefined>;
   body: Dispatcher.ResponseData['body'];
 }
+
+/**
+ * Aborts an upstream call when it fires: an AbortSignal, or an EventEmitter emitting 'abort' (undici accepts
+ * both; an emitter costs ~0.1 µs where an AbortController + listener costs ~4 µs per request).
+ */
+export type UpstreamAbortSignal = AbortSignal | EventEmitter;
 
 /** Sends requests to providers over pooled keep-alive connections (undici). */
 export class UpstreamClient {
@@ -23,8 +30,11 @@ export class UpstreamClient {
     });
   }
 
-  /** Sends one request; network failures become 502/504 GatewayErrors that name the upstream. */
-  async send(url: string, method: string, headers: Record<string, string | string[]>, body: Buffer | string | null, signal?: AbortSignal): Promise<UpstreamResponse> {
+  /**
+   * Sends one request; network failures become 502/504 GatewayErrors that name the upstream. `signal`
+   * may be an AbortSignal or, cheaper on the hot path, any EventEmitter that emits 'abort'.
+   */
+  async send(url: string, method: string, headers: Record<string, string | string[]>, body: Buffer | string | null, signal?: UpstreamAbortSignal): Promise<UpstreamResponse> {
     try {
       const response = await this.agent.request({
         origin: originOf(url),
