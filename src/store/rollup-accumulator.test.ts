@@ -43,7 +43,12 @@ test('rows cover both spans and every rollup dimension; day rows equal the sum o
   assert.ok(find(DAY_MS, D0, 'env', ''), 'empty string is not null');
   assert.equal(find(DAY_MS, D0, 'model', 'gpt-4o-2024')!.requests + find(DAY_MS, D0, 'model', 'gpt-4o')!.requests, day0.length);
   assert.equal(find(HOUR_MS, D0, 'user', 'u'), undefined, 'user is not rolled up');
-  for (let i = 1; i < rows.length; i++) assert.ok(compareRollupRows(rows[i - 1]!, rows[i]!) < 0, 'rows sorted and unique');
+  for (const list of [accumulator.hourRows(), accumulator.dayRows()]) {
+    for (let i = 1; i < list.length; i++) assert.ok(compareRollupRows(list[i - 1]!, list[i]!) < 0, 'rows sorted and unique');
+  }
+  assert.deepEqual(rows, [...accumulator.hourRows(), ...accumulator.dayRows()], 'rows() is hour rows, then day rows');
+  assert.deepEqual(accumulator.dayRows(D0 + DAY_MS).map((r) => r.bucketStart), accumulator.dayRows().filter((r) => r.bucketStart < D0 + DAY_MS).map((r) => r.bucketStart));
+  assert.ok(accumulator.rows(D0 + DAY_MS).every((r) => r.spanMs === HOUR_MS || r.bucketStart === D0), 'day rows only before the watermark');
 });
 
 test('isRollupDimension: everything but user and task', () => {

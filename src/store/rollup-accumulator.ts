@@ -111,7 +111,7 @@ function addSketchCell(target: Cell, cell: number, count: number): void {
  * Aggregates events into rollup rows for both spans and every rollup dimension, in memory: a writer
  * adds a batch, then upserts one row per touched (span, bucket, dimension, key). This is the ingest-side
  * definition of a rollup; the engines' `checkRollups` recompute from raw events and compare.
- * Events are added to hour rows only; day rows are summed from them in rows().
+ * Events are added to hour rows only; day rows are summed from them (rows(), dayRows()).
  */
 export class RollupAccumulator {
   /** hour bucketStart -> per-dimension maps of key -> cell. */
@@ -167,36 +167,46 @@ export class RollupAccumulator {
     }
   }
 
-  /** The hour and day rows, in compareRollupRows order (a consistent lock order for concurrent writers). */
-  rows(): RollupRow[] {
+  /** The hour rows, in compareRollupRows order (a consistent lock order for concurrent writers). */
+  hourRows(): RollupRow[] {
     const out: RollupRow[] = [];
-    const days = new Map<string, Cell>();
-    for (const [bucket, dims] of this.hours) {
-      const day = bucketOf(bucket, DAY_MS);
-      for (let d = 0; d < dims.length; d++) {
-        for (const cell of dims[d]!.values()) {
-          out.push(finish(cell));
-          const id = `${day}\u0000${d}\u0000${cell.row.key === null ? '\u0001' : `=${cell.row.key}`}`;
-          let total = days.get(id);
-          if (!total) {
-            total = newCell(DAY_MS, day, cell.row.dimension, cell.row.key);
-            days.set(id, total);
-          }
-          for (const field of FIELDS) total.row[field] += cell.row[field];
-          total.costHigh += cell.costHigh;
-          total.costLow += cell.costLow;
-          const sketch = cell.sketch;
-          for (let c = 0; c < sketch.length; c++) if (sketch[c] !== 0) addSketchCell(total, c, sketch[c]!);
-        }
-      }
-    }
-    for (const total of days.values()) out.push(finish(total));
+    for (const dims of this.hours.values()) for (const map of dims) for (const cell of map.values()) out.push(finish(cell));
     return out.sort(compareRollupRows);
   }
+
+  /** Day rows of the days starting before `before`, summed from the hour rows, in compareRollupRows order. */
+  dayRows(before = Infinity): RollupRow[] {
+    return sumIntoDays(this.hourRows().filter((row) => bucketOf(row.bucketStart, DAY_MS) < before));
+  }
+
+  /** Hour rows, then day rows of the days before `dayRowsBefore` (all by default): the complete rollups of these events. */
+  rows(dayRowsBefore = Infinity): RollupRow[] {
+    const hours = this.hourRows();
+    return [...hours, ...sumIntoDays(hours.filter((row) => bucketOf(row.bucketStart, DAY_MS) < dayRowsBefore))];
+  }
+}
+
+/** Day rows summed from hour rows (e.g. read back from storage when a day is rolled up), in compareRollupRows order. */
+export function sumIntoDays(hours: readonly RollupRow[]): RollupRow[] {
+  const days = new Map<string, RollupRow>();
+  for (const hour of hours) {
+    const day = bucketOf(hour.bucketStart, DAY_MS);
+    const id = JSON.stringify([hour.dimension, day, hour.key]);
+    let total = days.get(id);
+    if (!total) {
+      total = emptyRollupRow(DAY_MS, day, hour.dimension, hour.key);
+      days.set(id, total);
+    }
+    for (const field of FIELDS) total[field] += hour[field];
+    total.costPico += hour.costPico;
+    for (const [cell, count] of hour.inputSketch) total.inputSketch.set(cell, (total.inputSketch.get(cell) ?? 0) + count);
+  }
+  return [...days.values()].sort(compareRollupRows);
 }
 
 function finish(cell: Cell): RollupRow {
   const row = cell.row;
+  if (row.inputSketch.size > 0) return row; // already finished
   row.costPico = BigInt(cell.costHigh) * BigInt(COST_SPLIT) + BigInt(cell.costLow);
   const cells = new Map<number, number>();
   const sketch = cell.sketch;

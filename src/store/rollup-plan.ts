@@ -24,8 +24,11 @@ const ceilTo = (value: number, spanMs: number): number => {
 /** Largest |ts| a JS Date holds; ranges are clamped to it (no event can lie outside). */
 export const MAX_EVENT_TS = 8.64e15;
 
-/** Splits [since, until) into raw, hour and day pieces (less minusHours) that cover it exactly once. */
-export function planRollupRange(range: TimeRange): RollupRangePlan {
+/**
+ * Splits [since, until) into raw, hour and day pieces (less the minus pieces) that cover it exactly once.
+ * Day rows exist only for days before `dayRowsBefore` (see rollup-days.ts); later days are read as hours.
+ */
+export function planRollupRange(range: TimeRange, dayRowsBefore = Infinity): RollupRangePlan {
   const plan: RollupRangePlan = { raw: [], hours: [], days: null, minusHours: [], minusRaw: [] };
   const since = Math.max(range.since, -MAX_EVENT_TS);
   const until = Math.min(range.until, MAX_EVENT_TS);
@@ -56,6 +59,15 @@ export function planRollupRange(range: TimeRange): RollupRangePlan {
     } else plan.raw.push({ since: hourEnd, until });
   }
   if (hourStart === hourEnd) return plan;
+  // Hours from the first day without day rows on are read as hour rows.
+  const split = Math.min(Math.max(dayRowsBefore, hourStart), hourEnd);
+  if (split < hourEnd) plan.hours.push({ since: split, until: hourEnd });
+  if (hourStart < split) planDays(plan, hourStart, split);
+  return plan;
+}
+
+/** Plans whole hours [hourStart, hourEnd) over days that all have day rows. */
+function planDays(plan: RollupRangePlan, hourStart: number, hourEnd: number): void {
   let dayFrom = ceilTo(hourStart, DAY_MS);
   let dayTo = bucketOf(hourEnd, DAY_MS);
   const half = DAY_MS / 2;
@@ -67,7 +79,7 @@ export function planRollupRange(range: TimeRange): RollupRangePlan {
       minus(dayTo, hourStart);
       minus(hourEnd, dayTo + DAY_MS);
     } else plan.hours.push({ since: hourStart, until: hourEnd });
-    return plan;
+    return;
   }
   if (hourStart < dayFrom) {
     if (dayFrom - hourStart > half) {
@@ -82,7 +94,6 @@ export function planRollupRange(range: TimeRange): RollupRangePlan {
     } else plan.hours.push({ since: dayTo, until: hourEnd });
   }
   if (dayFrom < dayTo) plan.days = { since: dayFrom, until: dayTo };
-  return plan;
 }
 
 /** Widens a range to whole UTC days (what check and rebuild work on). */

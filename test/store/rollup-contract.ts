@@ -11,6 +11,8 @@ export interface RollupHarness {
   ledger: Ledger & LedgerMaintenance;
   /** Adds 1 to `requests` of the day row of dimension `tenant`, key `acme`, bucket `day`. */
   corrupt(day: number): Promise<void>;
+  /** Bucket starts of the days that have day rows (dimension `*`), ascending. */
+  daysWithDayRows(): Promise<number[]>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,8 @@ export function runRollupContract(name: string, open: () => Promise<RollupHarnes
     withHarness('check finds a corrupted row; rebuild repairs it', async (harness) => {
       const { ledger } = harness;
       await ledger.append(Array.from({ length: 40 }, (_, i) => makeEvent({ ts: D0 + DAY_MS + i * 1000, attribution: { tenant: 'acme' } })));
+      // A call two days later closes the day, so it has day rows.
+      await ledger.append([makeEvent({ ts: D0 + 3 * DAY_MS, attribution: { tenant: 'other' } })]);
       const before = await ledger.report({ since: D0, until: D0 + 3 * DAY_MS, by: 'tenant' });
       await harness.corrupt(D0 + DAY_MS);
       const broken = await ledger.checkRollups({ since: D0 + DAY_MS + 5, until: D0 + DAY_MS + 10 });
@@ -105,6 +109,27 @@ export function runRollupContract(name: string, open: () => Promise<RollupHarnes
       assert.ok(dropped.rollupRows > 0);
       assert.deepEqual(await ledger.report({ ...day0, by: 'feature' }), []);
       assert.deepEqual((await ledger.checkRollups(all)).mismatches, []);
+    });
+
+    withHarness('a day gets its day rows once it is over; later calls of a rolled-up day update them', async (harness) => {
+      const { ledger } = harness;
+      const H = 3_600_000;
+      const at = (ts: number, tenant = 'acme') => makeEvent({ ts, attribution: { tenant } });
+      await ledger.append(Array.from({ length: 23 }, (_, i) => at(D0 + (i + 1) * H)));
+      assert.deepEqual(await harness.daysWithDayRows(), [], 'the day is still open');
+      await ledger.append([at(D0 + DAY_MS + 30 * 60_000)]);
+      assert.deepEqual(await harness.daysWithDayRows(), [], 'within the grace hour after midnight');
+      await ledger.append([at(D0 + DAY_MS + 2 * H)]);
+      assert.deepEqual(await harness.daysWithDayRows(), [D0], 'rolled up from its hour rows');
+      await ledger.append([at(D0 + 5 * H + 1, 'late'), at(D0 + DAY_MS + 3 * H)]);
+      assert.deepEqual(await harness.daysWithDayRows(), [D0]);
+      assert.deepEqual((await ledger.checkRollups(all)).mismatches, []);
+      const day0 = await ledger.report({ since: D0, until: D0 + DAY_MS, by: 'tenant' });
+      assert.deepEqual(day0.map((r) => [r.key, r.requests]), [['acme', 23], ['late', 1]]);
+      await ledger.append([at(D0 + 5 * DAY_MS)]);
+      assert.deepEqual(await harness.daysWithDayRows(), [D0, D0 + DAY_MS], 'days without calls have no rows');
+      assert.deepEqual((await ledger.checkRollups(all)).mismatches, []);
+      assert.equal((await ledger.report({ since: D0, until: D0 + 6 * DAY_MS, by: 'day' })).reduce((s, r) => s + r.requests, 0), 28);
     });
 
     withHarness('schema status names the current and newest version', async ({ ledger }) => {

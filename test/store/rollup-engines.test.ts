@@ -25,16 +25,23 @@ after(async () => {
 });
 
 const all = { since: 0, until: Number.MAX_SAFE_INTEGER };
+const DAYS = "SELECT bucket_start FROM usage_rollups WHERE dimension = '*' AND span_ms = 86400000 ORDER BY bucket_start";
 const CORRUPT = "UPDATE usage_rollups SET requests = requests + 1 WHERE dimension = 'tenant' AND key = 'acme' AND span_ms = 86400000 AND bucket_start = ";
 
 runRollupContract('sqlite', async () => {
   const ledger = SqliteLedger.open(freshFile());
-  return { ledger, corrupt: async (day) => void ledger.db.prepare(`${CORRUPT}?`).run(day), close: () => ledger.close() };
+  return {
+    ledger, corrupt: async (day) => void ledger.db.prepare(`${CORRUPT}?`).run(day), close: () => ledger.close(),
+    daysWithDayRows: async () => ledger.db.prepare(DAYS).pluck().all() as number[],
+  };
 });
 
 runRollupContract('postgres (real server)', async () => {
   const ledger = await freshPostgresLedger();
-  return { ledger, corrupt: async (day) => void (await ledger.pool.query(`${CORRUPT}$1`, [day])), close: () => ledger.close() };
+  return {
+    ledger, corrupt: async (day) => void (await ledger.pool.query(`${CORRUPT}$1`, [day])), close: () => ledger.close(),
+    daysWithDayRows: async () => (await ledger.pool.query(DAYS)).rows.map((r) => Number(r.bucket_start)),
+  };
 });
 
 test('sqlite: events stored before rollups existed are backfilled once when the file is migrated', async () => {

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { UsageEvent } from '../../core/usage-event.js';
 import type { KeyStore } from '../key-store.js';
 import type { Ledger, ReportQuery, ReportRow, TaskRollupQuery, TaskRollupRow, TimeRange, UnpricedRow } from '../ledger.js';
-import { isRollupDimension, RollupAccumulator } from '../rollup-accumulator.js';
+import { bucketOf, DAY_MS, isRollupDimension, RollupAccumulator } from '../rollup-accumulator.js';
+import { dayRollupTarget } from '../rollup-days.js';
 import type { LedgerMaintenance, PruneOptions, PruneResult, RollupCheckResult, SchemaStatus } from '../rollup-maintenance.js';
 import { connectPostgres, type PostgresConnectionOptions } from './postgres-connection.js';
 import { PostgresKeyStore } from './postgres-key-store.js';
@@ -11,7 +12,7 @@ import type { OutcomeStore } from '../outcome-store.js';
 import { migratePostgres, postgresSchemaStatus } from './postgres-migrate.js';
 import { rawReport, taskRollupReport, unpricedReport } from './postgres-report-queries.js';
 import { checkPostgresRollups, prunePostgres, rebuildPostgresRollups } from './postgres-rollup-maintenance.js';
-import { applyRollups, rollupReport } from './postgres-rollups.js';
+import { applyRollups, readDayRowsBefore, rollUpPostgresDays, rollupReport } from './postgres-rollups.js';
 import {
   decodePgEventRow, encodeEventInto, PG_EVENT_COLUMN_LIST, PG_INSERT_CHUNKS, PG_RAW_ID, PG_RAW_TS, pgInsertEventsSql, withoutNul, type Value,
 } from './postgres-row-codec.js';
@@ -60,6 +61,8 @@ const statementText = (size: number): string => {
 export class PostgresLedger implements Ledger, LedgerMaintenance {
   readonly kind = 'postgres';
   private readonly pageSize: number;
+  /** The day watermark as last seen (it only grows); the database value decides, this only saves roll-up attempts. */
+  private dayRowsBefore = -Infinity;
   private closed = false;
 
   private constructor(readonly pool: pg.Pool, readonly schema: string | null, options: PostgresLedgerOptions) {
@@ -85,14 +88,25 @@ export class PostgresLedger implements Ledger, LedgerMaintenance {
     const unique = new Map<string, UsageEvent>();
     for (const event of events) if (!unique.has(event.id)) unique.set(event.id, withoutNul(event));
     const batch = [...unique.values()].sort(byId);
+    let earliest = Infinity;
+    let latest = -Infinity;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const inserted = await insertEvents(client, batch);
       if (inserted.size > 0) {
         const accumulator = new RollupAccumulator();
-        for (const event of batch) if (inserted.has(event.id)) accumulator.add(event);
-        await applyRollups(client, accumulator.rows());
+        for (const event of batch) {
+          if (!inserted.has(event.id)) continue;
+          accumulator.add(event);
+          if (event.ts < earliest) earliest = event.ts;
+          if (event.ts > latest) latest = event.ts;
+        }
+        await applyRollups(client, accumulator.hourRows());
+        // Read after the hour upsert took its table lock, so a day roll-up cannot slip in between.
+        const before = await readDayRowsBefore(client);
+        this.dayRowsBefore = Math.max(this.dayRowsBefore, before);
+        if (bucketOf(earliest, DAY_MS) < before) await applyRollups(client, accumulator.dayRows(before));
       }
       await client.query('COMMIT');
     } catch (error) {
@@ -100,6 +114,12 @@ export class PostgresLedger implements Ledger, LedgerMaintenance {
       throw error;
     } finally {
       client.release();
+    }
+    // A finished day gets its day rows once, after the batch that closed it (see rollup-days.ts).
+    const target = dayRollupTarget(latest, Date.now());
+    if (latest > -Infinity && target > this.dayRowsBefore) {
+      const after = await rollUpPostgresDays(this.pool, target);
+      if (after !== null) this.dayRowsBefore = Math.max(this.dayRowsBefore, after);
     }
   }
 

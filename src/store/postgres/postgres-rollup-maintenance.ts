@@ -1,10 +1,9 @@
 import type pg from 'pg';
 import type { TimeRange } from '../ledger.js';
-import { bucketOf, DAY_MS, RollupAccumulator, type RollupDimension, type RollupRow } from '../rollup-accumulator.js';
+import { bucketOf, DAY_MS, RollupAccumulator, type RollupRow } from '../rollup-accumulator.js';
 import { alignToDays } from '../rollup-plan.js';
 import { compareRollups, type PruneOptions, type PruneResult, type RollupCheckResult } from '../rollup-maintenance.js';
-import { applyRollups } from './postgres-rollups.js';
-import { decodeSketch } from '../rollup-sketch.js';
+import { applyRollups, readDayRowsBefore, storedRollups } from './postgres-rollups.js';
 import { decodePgEventRow, PG_EVENT_COLUMN_LIST, PG_RAW_ID, PG_RAW_TS } from './postgres-row-codec.js';
 
 /** Raw events read per page while recomputing, and deleted per statement while pruning. */
@@ -30,25 +29,7 @@ async function recompute(client: pg.PoolClient, range: TimeRange): Promise<{ row
     const last = result.rows[result.rows.length - 1]!;
     after = [last[PG_RAW_TS] as number, last[PG_RAW_ID] as string];
   }
-  return { rows: accumulator.rows(), events };
-}
-
-async function storedRollups(client: pg.PoolClient, range: TimeRange): Promise<RollupRow[]> {
-  const { rows } = await client.query(
-    `SELECT dimension, span_ms, bucket_start, key_null, key, requests, errors, input_uncached, cache_read, cache_write_5m,
-       cache_write_1h, output_tokens, reasoning_tokens, web_search_requests, cost_pico::text AS cost, unpriced, estimated,
-       cache_hits, input_sketch
-     FROM usage_rollups WHERE bucket_start >= $1 AND bucket_start < $2`, [range.since, range.until]);
-  return rows.map((r) => {
-    const cells = decodeSketch(r.input_sketch as Buffer);
-    return {
-      spanMs: r.span_ms, bucketStart: r.bucket_start, dimension: r.dimension as RollupDimension, key: r.key_null ? null : r.key,
-      requests: r.requests, errors: r.errors, inputUncached: r.input_uncached, cacheRead: r.cache_read,
-      cacheWrite5m: r.cache_write_5m, cacheWrite1h: r.cache_write_1h, outputTokens: r.output_tokens,
-      reasoningTokens: r.reasoning_tokens, webSearchRequests: r.web_search_requests, costPico: BigInt(r.cost),
-      unpricedRequests: r.unpriced, estimatedRequests: r.estimated, cacheHits: r.cache_hits, inputSketch: cells,
-    };
-  });
+  return { rows: accumulator.rows(await readDayRowsBefore(client)), events };
 }
 
 /** Whole days, starting no earlier than the oldest day whose raw events are all still kept. */

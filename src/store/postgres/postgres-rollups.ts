@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ReportQuery, ReportRow, TimeRange } from '../ledger.js';
-import { DAY_MS, HOUR_MS, type RollupDimension, type RollupRow } from '../rollup-accumulator.js';
+import { bucketOf, DAY_MS, HOUR_MS, sumIntoDays, type RollupDimension, type RollupRow } from '../rollup-accumulator.js';
+import { DAY_ROWS_BEFORE, parseDayRowsBefore } from '../rollup-days.js';
 import { planRollupRange } from '../rollup-plan.js';
 import { ReportMerger, type ReportPart } from '../rollup-report.js';
 import { decodeSketch, encodeSketch } from '../rollup-sketch.js';
@@ -103,6 +104,69 @@ function rawEdgeSql(keySql: string): string {
     GROUP BY 1, 2`;
 }
 
+/** The day watermark (see rollup-days.ts): days before it have day rows; -Infinity when none do yet. */
+export async function readDayRowsBefore(client: pg.PoolClient | pg.Pool): Promise<number> {
+  const { rows } = await client.query(`SELECT value FROM ledger_meta WHERE name = '${DAY_ROWS_BEFORE}'`);
+  return parseDayRowsBefore(rows[0]?.value);
+}
+
+/**
+ * Writes the day rows of [watermark, target) from their hour rows and moves the watermark, in its own
+ * transaction. One replica at a time (a try-lock: the others skip); SHARE ROW EXCLUSIVE waits for the
+ * appends in flight and holds new ones back until the day rows are in, so no hour update is missed.
+ * Returns the watermark afterwards (unchanged when another replica holds the lock).
+ */
+export async function rollUpPostgresDays(pool: pg.Pool, target: number): Promise<number | null> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('tokenmeter-days:' || current_schema(), 0)) AS ok`);
+    if (!rows[0].ok) {
+      await client.query('ROLLBACK');
+      return null;
+    }
+    await client.query('LOCK TABLE usage_rollups IN SHARE ROW EXCLUSIVE MODE');
+    const before = await readDayRowsBefore(client);
+    let from = before;
+    if (from === -Infinity) {
+      const first = await client.query(`SELECT MIN(bucket_start) AS b FROM usage_rollups WHERE span_ms = ${HOUR_MS}`);
+      from = first.rows[0].b === null ? Infinity : bucketOf(Number(first.rows[0].b), DAY_MS);
+    }
+    if (from >= target) {
+      await client.query('COMMIT');
+      return before;
+    }
+    const days = sumIntoDays(await storedRollups(client, { since: from, until: target }, HOUR_MS));
+    for (let i = 0; i < days.length; i += 2000) await applyRollups(client, days.slice(i, i + 2000));
+    await client.query(`INSERT INTO ledger_meta (name, value) VALUES ('${DAY_ROWS_BEFORE}', $1)
+      ON CONFLICT (name) DO UPDATE SET value = excluded.value`, [String(target)]);
+    await client.query('COMMIT');
+    return target;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Stored rollup rows with bucket_start in the range (of one span when given), sketches decoded. */
+export async function storedRollups(client: pg.PoolClient, range: TimeRange, spanMs: number | null = null): Promise<RollupRow[]> {
+  const { rows } = await client.query(
+    `SELECT dimension, span_ms, bucket_start, key_null, key, requests, errors, input_uncached, cache_read, cache_write_5m,
+       cache_write_1h, output_tokens, reasoning_tokens, web_search_requests, cost_pico::text AS cost, unpriced, estimated,
+       cache_hits, input_sketch
+     FROM usage_rollups WHERE bucket_start >= $1 AND bucket_start < $2 AND ($3::bigint IS NULL OR span_ms = $3)`,
+    [range.since, range.until, spanMs]);
+  return rows.map((r) => ({
+    spanMs: r.span_ms, bucketStart: r.bucket_start, dimension: r.dimension as RollupDimension, key: r.key_null ? null : r.key,
+    requests: r.requests, errors: r.errors, inputUncached: r.input_uncached, cacheRead: r.cache_read,
+    cacheWrite5m: r.cache_write_5m, cacheWrite1h: r.cache_write_1h, outputTokens: r.output_tokens,
+    reasoningTokens: r.reasoning_tokens, webSearchRequests: r.web_search_requests, costPico: BigInt(r.cost),
+    unpricedRequests: r.unpriced, estimatedRequests: r.estimated, cacheHits: r.cache_hits, inputSketch: decodeSketch(r.input_sketch as Buffer),
+  }));
+}
+
 const num = (value: unknown): number => Number(value ?? 0);
 const big = (value: unknown): bigint => (value == null ? 0n : BigInt(value as string));
 
@@ -115,7 +179,7 @@ const partOf = (r: unknown[], at: number): ReportPart => ({
 /** Reports by rollup dimensions: day rows, hour rows and raw edges, merged (sketches only for the rows shown). */
 export async function rollupReport(pool: pg.Pool, query: ReportQuery): Promise<ReportRow[]> {
   const dimension: RollupDimension = query.by === 'day' ? '*' : (query.by as RollupDimension);
-  const plan = planRollupRange(query);
+  const plan = planRollupRange(query, await readDayRowsBefore(pool));
   const merger = new ReportMerger();
   const added: Array<[number, TimeRange]> = [];
   if (plan.days) added.push([DAY_MS, plan.days]);

@@ -208,9 +208,16 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
     }
     if (inserted.size === 0) return;
     const accumulator = new RollupAccumulator();
+    let earliest = Infinity;
+    let latest = -Infinity;
     // The first occurrence of an id in the batch is the stored one; delete marks it taken.
-    for (const event of events) if (inserted.delete(event.id)) accumulator.add(event);
-    this.usageRollups.apply(accumulator.rows());
+    for (const event of events) {
+      if (!inserted.delete(event.id)) continue;
+      accumulator.add(event);
+      if (event.ts < earliest) earliest = event.ts;
+      if (event.ts > latest) latest = event.ts;
+    }
+    this.usageRollups.applyBatch(accumulator, earliest, latest);
   }
 
   private insertStatement(rows: number): Database.Statement {

@@ -1,15 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { TimeRange } from '../ledger.js';
-import { RollupAccumulator, type RollupDimension, type RollupRow } from '../rollup-accumulator.js';
+import { bucketOf, DAY_MS, RollupAccumulator, type RollupRow } from '../rollup-accumulator.js';
+import { dayRollupTarget } from '../rollup-days.js';
 import { alignToDays } from '../rollup-plan.js';
 import { compareRollups, type PruneOptions, type PruneResult, type RollupCheckResult, type SchemaStatus } from '../rollup-maintenance.js';
-import { decodeSketch } from '../rollup-sketch.js';
-import { bucketOf, DAY_MS } from '../rollup-accumulator.js';
 import { decodeEventRow, EVENT_COLUMNS, type RawEventRow } from './sqlite-row-codec.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import type { SqliteRollups } from './sqlite-rollups.js';
 
-const SPLIT = 1_000_000_000n;
 /** Raw events deleted per statement while pruning, so other writers get the lock in between. */
 const PRUNE_CHUNK = 20_000;
 const RAW_KEPT_FROM = 'raw_kept_from';
@@ -17,11 +15,9 @@ const RAW_KEPT_FROM = 'raw_kept_from';
 /** Check, rebuild, prune and backfill of the SQLite ledger's rollups. */
 export class SqliteRollupMaintenance {
   private readonly eventsStmt: Database.Statement;
-  private readonly storedStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database, private readonly rollups: SqliteRollups) {
     this.eventsStmt = db.prepare(`SELECT ${EVENT_COLUMNS.join(',')} FROM usage_events WHERE ts >= ? AND ts < ?`).raw(true);
-    this.storedStmt = db.prepare(`SELECT * FROM usage_rollups WHERE bucket_start >= ? AND bucket_start < ?`).safeIntegers(true);
   }
 
   /** Schema version of the file and the newest this build knows. */
@@ -36,7 +32,11 @@ export class SqliteRollupMaintenance {
     if (!pending()) return;
     this.db.transaction(() => {
       if (!pending()) return; // another process did it while we waited for the lock
-      this.rebuildInTransaction({ since: -8.64e15, until: 8.64e15 });
+      if (this.db.prepare('SELECT 1 FROM usage_events LIMIT 1').get() !== undefined) {
+        // Every finished day gets its day rows now; later days roll up as ingest reaches them.
+        this.rollups.setDayRowsBefore(dayRollupTarget(Date.now(), Date.now()));
+        this.rebuildInTransaction({ since: -8.64e15, until: 8.64e15 });
+      }
       this.db.prepare("DELETE FROM ledger_meta WHERE name = 'rollups_backfill'").run();
     }).immediate();
   }
@@ -47,7 +47,7 @@ export class SqliteRollupMaintenance {
       const checked = this.checkedRange(range);
       if (checked.since >= checked.until) return { range: checked, rows: 0, events: 0, mismatches: [] };
       const { rows: expected, events } = this.recompute(checked);
-      const { rows, mismatches } = compareRollups(expected, this.stored(checked));
+      const { rows, mismatches } = compareRollups(expected, this.rollups.storedRows(checked));
       return { range: checked, rows, events, mismatches };
     })();
   }
@@ -96,6 +96,7 @@ export class SqliteRollupMaintenance {
     return { rows: rows.length, events };
   }
 
+  /** Hour rows of the range, and day rows of its days that have them (before the day watermark). */
   private recompute(range: TimeRange): { rows: RollupRow[]; events: number } {
     const accumulator = new RollupAccumulator();
     let events = 0;
@@ -103,19 +104,6 @@ export class SqliteRollupMaintenance {
       accumulator.add(decodeEventRow(row));
       events += 1;
     }
-    return { rows: accumulator.rows(), events };
-  }
-
-  private stored(range: TimeRange): RollupRow[] {
-    return (this.storedStmt.all(range.since, range.until) as Array<Record<string, any>>).map((r) => ({
-      spanMs: Number(r.span_ms), bucketStart: Number(r.bucket_start), dimension: r.dimension as RollupDimension,
-      key: r.key_null === 1n ? null : (r.key as string),
-      requests: Number(r.requests), errors: Number(r.errors), inputUncached: Number(r.input_uncached),
-      cacheRead: Number(r.cache_read), cacheWrite5m: Number(r.cache_write_5m), cacheWrite1h: Number(r.cache_write_1h),
-      outputTokens: Number(r.output_tokens), reasoningTokens: Number(r.reasoning_tokens),
-      webSearchRequests: Number(r.web_search_requests), costPico: BigInt(r.cost_high) * SPLIT + BigInt(r.cost_low),
-      unpricedRequests: Number(r.unpriced), estimatedRequests: Number(r.estimated), cacheHits: Number(r.cache_hits),
-      inputSketch: decodeSketch(r.input_sketch as Uint8Array),
-    }));
+    return { rows: accumulator.rows(this.rollups.dayRowsBefore()), events };
   }
 }

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { ReportQuery, ReportRow, TimeRange } from '../ledger.js';
-import { DAY_MS, HOUR_MS, type RollupDimension, type RollupRow } from '../rollup-accumulator.js';
+import { bucketOf, DAY_MS, HOUR_MS, sumIntoDays, type RollupAccumulator, type RollupDimension, type RollupRow } from '../rollup-accumulator.js';
+import { DAY_ROWS_BEFORE, dayRollupTarget, parseDayRowsBefore } from '../rollup-days.js';
 import { planRollupRange } from '../rollup-plan.js';
 import { ReportMerger } from '../rollup-report.js';
 import { decodeSketch, encodeSketch, mergeEncodedSketches, sketchCell } from '../rollup-sketch.js';
@@ -89,10 +90,14 @@ export class SqliteRollups {
   private readonly rawStatements = new Map<string, Database.Statement>();
 
   private readonly mathFunctions: boolean;
+  private readonly storedStmt: Database.Statement;
+  private readonly watermarkStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     registerSketchFunctions(db);
     this.mathFunctions = hasMathFunctions(db);
+    this.storedStmt = db.prepare('SELECT * FROM usage_rollups WHERE bucket_start >= ? AND bucket_start < ? AND (? IS NULL OR span_ms = ?)').safeIntegers(true);
+    this.watermarkStmt = db.prepare(`SELECT value FROM ledger_meta WHERE name = '${DAY_ROWS_BEFORE}'`).pluck();
     for (const size of UPSERT_CHUNKS) this.upserts.set(size, db.prepare(upsertSql(size)));
     this.sums = {
       key: db.prepare(sumsSql('key')).raw(true).safeIntegers(true),
@@ -124,11 +129,60 @@ export class SqliteRollups {
     }
   }
 
+  /**
+   * Rolls up one append's stored events, inside its transaction: hour rows; day rows too for events of
+   * days already rolled up (late calls); then any day that has finished (see rollup-days.ts).
+   */
+  applyBatch(accumulator: RollupAccumulator, earliestTs: number, latestTs: number, now = Date.now()): void {
+    this.apply(accumulator.hourRows());
+    const before = this.dayRowsBefore();
+    if (bucketOf(earliestTs, DAY_MS) < before) this.apply(accumulator.dayRows(before));
+    this.rollUpDays(before, dayRollupTarget(latestTs, now));
+  }
+
+  /** Writes the day rows of [watermark, target) from their hour rows and moves the watermark to `target`. */
+  rollUpDays(before: number, target: number): void {
+    let from = before;
+    if (from === -Infinity) {
+      const first = this.db.prepare(`SELECT MIN(bucket_start) FROM usage_rollups WHERE span_ms = ${HOUR_MS}`).pluck().get() as number | null;
+      if (first === null) return;
+      from = bucketOf(first, DAY_MS);
+    }
+    if (from >= target) return;
+    this.apply(sumIntoDays(this.storedRows({ since: from, until: target }, HOUR_MS)));
+    this.setDayRowsBefore(target);
+  }
+
+  /** The day watermark: days before it have day rows (-Infinity: none yet). */
+  dayRowsBefore(): number {
+    return parseDayRowsBefore(this.watermarkStmt.get() as string | undefined);
+  }
+
+  /** Sets the day watermark (callers keep the invariant: day rows exist for exactly the days before it). */
+  setDayRowsBefore(value: number): void {
+    this.db.prepare(`INSERT INTO ledger_meta (name, value) VALUES ('${DAY_ROWS_BEFORE}', ?)
+      ON CONFLICT (name) DO UPDATE SET value = excluded.value`).run(String(value));
+  }
+
+  /** Stored rollup rows with bucket_start in the range (of one span when given), sketches decoded. */
+  storedRows(range: TimeRange, spanMs: number | null = null): RollupRow[] {
+    return (this.storedStmt.all(range.since, range.until, spanMs, spanMs) as Array<Record<string, any>>).map((r) => ({
+      spanMs: Number(r.span_ms), bucketStart: Number(r.bucket_start), dimension: r.dimension as RollupDimension,
+      key: r.key_null === 1n ? null : (r.key as string),
+      requests: Number(r.requests), errors: Number(r.errors), inputUncached: Number(r.input_uncached),
+      cacheRead: Number(r.cache_read), cacheWrite5m: Number(r.cache_write_5m), cacheWrite1h: Number(r.cache_write_1h),
+      outputTokens: Number(r.output_tokens), reasoningTokens: Number(r.reasoning_tokens),
+      webSearchRequests: Number(r.web_search_requests), costPico: BigInt(r.cost_high) * SPLIT + BigInt(r.cost_low),
+      unpricedRequests: Number(r.unpriced), estimatedRequests: Number(r.estimated), cacheHits: Number(r.cache_hits),
+      inputSketch: decodeSketch(r.input_sketch as Uint8Array),
+    }));
+  }
+
   /** A report by a rollup dimension (or day): day rows, hour rows and raw edges, merged. */
   report(query: ReportQuery): ReportRow[] {
     const dimension: RollupDimension = query.by === 'day' ? '*' : (query.by as RollupDimension);
     const byDay = query.by === 'day';
-    const plan = planRollupRange(query);
+    const plan = planRollupRange(query, this.dayRowsBefore());
     const merger = new ReportMerger();
     const spans: Array<[number, TimeRange, 1 | -1]> = [];
     if (plan.days) spans.push([DAY_MS, plan.days, 1]);
