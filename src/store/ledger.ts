@@ -33,6 +33,10 @@ export interface ReportRow {
   costPico: bigint;
   unpricedRequests: number;
   estimatedRequests: number;
+  /**
+   * Nearest-rank p95 of total input tokens per call. Engines with rollups (SQLite, Postgres) read it from a token
+   * sketch for rollup dimensions: within 1/32 of the exact value, exact below 32 (src/store/rollup-sketch.ts).
+   */
   p95InputTokens: number;
 }
 
