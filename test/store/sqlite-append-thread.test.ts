@@ -32,7 +32,7 @@ async function ticksDuring(body: () => Promise<void>, everyMs = 5): Promise<numb
 
 test('append thread: appends commit in call order and are visible to this thread once awaited', async () => {
   const { file, cleanup } = tempFile();
-  const ledger = SqliteLedger.open(file);
+  const ledger = SqliteLedger.open(file, { appendThread: true });
   try {
     const first = batchOf(3, 1_000);
     const second = batchOf(2, 2_000);
@@ -53,7 +53,7 @@ test('append thread: appends commit in call order and are visible to this thread
 
 test('append thread: a failing batch rejects with the error and the next batch still goes through', async () => {
   const { file, cleanup } = tempFile();
-  const ledger = SqliteLedger.open(file);
+  const ledger = SqliteLedger.open(file, { appendThread: true });
   try {
     const broken = { ...makeEvent(), usage: undefined } as unknown as UsageEvent;
     await assert.rejects(ledger.append([broken]), (error: Error) => error instanceof Error && error.message.length > 0);
@@ -67,7 +67,7 @@ test('append thread: a failing batch rejects with the error and the next batch s
 
 test('append thread: close() waits for appends still in flight; appends after close reject', async () => {
   const { file, cleanup } = tempFile();
-  const ledger = SqliteLedger.open(file);
+  const ledger = SqliteLedger.open(file, { appendThread: true });
   try {
     const pending = [ledger.append(batchOf(500, 1)), ledger.append(batchOf(500, 10_000)), ledger.append(batchOf(500, 20_000))];
     await ledger.close();
@@ -83,7 +83,7 @@ test('append thread: close() waits for appends still in flight; appends after cl
 
 test('append thread: a big batch does not block the event loop (the in-thread path does)', async () => {
   const { file, cleanup } = tempFile();
-  const threaded = SqliteLedger.open(file);
+  const threaded = SqliteLedger.open(file, { appendThread: true });
   const inline = SqliteLedger.open(`${file}-inline`, { appendThread: false });
   try {
     await threaded.append(batchOf(1)); // start the worker outside the measurement
@@ -107,7 +107,7 @@ test('append thread: an idle worker never keeps the process alive, and an unclos
     const script = `
       import { SqliteLedger } from ${JSON.stringify(dist('src/store/sqlite/sqlite-ledger.js'))};
       import { makeEvent } from ${JSON.stringify(dist('test/support/make-event.js'))};
-      const ledger = SqliteLedger.open(${JSON.stringify(file)});
+      const ledger = SqliteLedger.open(${JSON.stringify(file)}, { appendThread: true });
       await ledger.append(Array.from({ length: 10 }, () => makeEvent()));
       console.log('appended');`;
     const started = Date.now();
@@ -129,7 +129,7 @@ test('append thread: an idle worker never keeps the process alive, and an unclos
 
 test('append thread: if the worker dies, its pending appends reject and the next append starts a new one', async () => {
   const { file, cleanup } = tempFile();
-  const ledger = SqliteLedger.open(file);
+  const ledger = SqliteLedger.open(file, { appendThread: true });
   try {
     await ledger.append(batchOf(1));
     // Reach the private worker to simulate a crash (OOM, native fault) while a batch is in flight.
