@@ -3,18 +3,7 @@ import { sortAndLimitReport } from './report-rows.js';
 import { addCell, sketchPercentile, type SketchCells } from './rollup-sketch.js';
 
 /** Sums of one report group from one source (rollup rows or raw events); money exact. */
-export interface ReportPart {
-  requests: number;
-  errors: number;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costPico: bigint;
-  unpricedRequests: number;
-  estimatedRequests: number;
-}
+export type ReportPart = Omit<ReportRow, 'key' | 'p95InputTokens'>;
 
 interface Group {
   row: ReportRow;

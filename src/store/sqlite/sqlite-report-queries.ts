@@ -3,7 +3,7 @@ import type { ReportDimension, ReportQuery, ReportRow, TimeRange, UnpricedRow } 
 import { sortAndLimitReport } from '../report-rows.js';
 
 /** SQL expression for each report dimension; must match `eventReportKey` in report-rows.ts. */
-const KEY_SQL: Record<ReportDimension, string> = {
+export const KEY_SQL: Record<ReportDimension, string> = {
   feature: 'feature',
   tenant: 'tenant',
   user: 'user_id',

@@ -1,23 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { ReportDimension, TaskRollupQuery, TaskRollupRow } from '../ledger.js';
+// Group keys are the report's own, so task roll-ups and reports always group alike.
+import { KEY_SQL } from './sqlite-report-queries.js';
 
-/**
- * Group keys; must match KEY_SQL in sqlite-report-queries.ts and `eventReportKey` in report-rows.ts
- * (test/ingest/task-rollup-contract.test.ts compares engines on every dimension).
- */
-const KEY_SQL: Record<ReportDimension, string> = {
-  feature: 'feature',
-  tenant: 'tenant',
-  user: 'user_id',
-  team: 'team',
-  template: 'template',
-  task: 'task',
-  env: 'env',
-  model: 'COALESCE(served_model, requested_model)',
-  provider: 'provider',
-  endpoint: 'endpoint',
-  day: "strftime('%Y-%m-%d', ts / 1000, 'unixepoch')",
-};
 
 /** Costs are summed in two parts and recombined in bigint, as in sqlite-report-queries.ts (no 2^63 overflow). */
 const SPLIT = 1_000_000_000n;
