@@ -41,7 +41,7 @@ export async function handleAdmin(req: IncomingMessage, res: ServerResponse, ctx
     if (parts[0] === 'budgets' && parts.length === 3 && method === 'POST') {
       const body = await jsonBody(req, ctx);
       if (parts[2] === 'reset') return send(res, 200, await resetBudget(ctx, parts[1]!, parse(resetBody, body).value ?? null, now));
-      if (parts[2] === 'raise') return send(res, 200, await raiseBudget(ctx, parts[1]!, parse(raiseBody, body), now));
+      if (parts[2] === 'raise') return send(res, 200, await raiseBudget(ctx, parts[1]!, parse(raiseBody, body)));
     }
     if (parts[0] === 'keys' && parts.length === 1 && method === 'GET') return send(res, 200, { data: (await ctx.keys.list()).map(publicKeyView) });
     if (parts[0] === 'keys' && parts.length === 1 && method === 'POST') {
@@ -115,10 +115,11 @@ async function listBudgets(ctx: GatewayContext, now: number, value: string | nul
   return out;
 }
 
-function findBudget(ctx: GatewayContext, id: string, keyId: string | null): { policy: BudgetPolicy; isKey: boolean } {
+/** A configured budget by id; key budgets (`key-<prefix>`) are found by `keyBudget`. */
+function configuredBudget(ctx: GatewayContext, id: string): BudgetPolicy {
   const configured = ctx.spend.policies.budgets.find((b) => b.id === id);
-  if (configured) return { policy: configured, isKey: false };
-  throw new GatewayError('route_not_found', `no budget "${id}"${keyId ? '' : ' (key budgets are addressed as key-<prefix>)'}`);
+  if (!configured) throw new GatewayError('route_not_found', `no budget "${id}" (key budgets are addressed as key-<prefix>)`);
+  return configured;
 }
 
 async function keyBudget(ctx: GatewayContext, id: string) {
@@ -130,7 +131,7 @@ async function keyBudget(ctx: GatewayContext, id: string) {
 
 async function resetBudget(ctx: GatewayContext, id: string, value: string | null, now: number) {
   const keyed = await keyBudget(ctx, id);
-  const policy = keyed?.policy ?? findBudget(ctx, id, null).policy;
+  const policy = keyed?.policy ?? configuredBudget(ctx, id);
   const scopeValue = keyed ? keyed.record.id : policy.scope.kind === 'global' ? '*' : policy.scope.value ?? value;
   if (!scopeValue) throw new GatewayError('invalid_request', `budget "${id}" applies per ${policy.scope.kind}: pass {"value": "<${policy.scope.kind}>"}`, 'value');
   const { key } = budgetCounterKeys(policy, scopeValue, now);
@@ -138,7 +139,7 @@ async function resetBudget(ctx: GatewayContext, id: string, value: string | null
   return { id, value: scopeValue, reset: true };
 }
 
-async function raiseBudget(ctx: GatewayContext, id: string, body: z.infer<typeof raiseBody>, now: number) {
+async function raiseBudget(ctx: GatewayContext, id: string, body: z.infer<typeof raiseBody>) {
   const limitPico = usdToPico(body.limit_usd);
   const keyed = await keyBudget(ctx, id);
   if (keyed) {
@@ -146,10 +147,10 @@ async function raiseBudget(ctx: GatewayContext, id: string, body: z.infer<typeof
     ctx.auth.forget(keyed.record.hash);
     return { id, limit_usd: picoToUsdNumber(limitPico), scope: 'key', stored: true };
   }
-  findBudget(ctx, id, null);
+  configuredBudget(ctx, id);
   ctx.spend.setBudgetLimit(id, limitPico);
   ctx.log.warn('budget limit changed at run time (this process only; change tokenmeter.yaml to keep it)', { policy: id, limit_usd: picoToUsdNumber(limitPico) });
-  return { id, limit_usd: picoToUsdNumber(limitPico), stored: false, note: 'changed in this gateway process until restart; update tokenmeter.yaml to keep it (and on other replicas)', now };
+  return { id, limit_usd: picoToUsdNumber(limitPico), stored: false, note: 'changed in this gateway process until restart; update tokenmeter.yaml to keep it (and on other replicas)' };
 }
 
 async function jsonBody(req: IncomingMessage, ctx: GatewayContext): Promise<unknown> {

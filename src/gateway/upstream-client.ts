@@ -19,7 +19,7 @@ export type UpstreamAbortSignal = AbortSignal | EventEmitter;
 export class UpstreamClient {
   private readonly agent: Agent;
 
-  constructor(private readonly timeoutMs: number) {
+  constructor(timeoutMs: number) {
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
