@@ -14,31 +14,43 @@ export interface RetrySettings {
  * last `windowMs`, plus a small floor, so an upstream outage does not turn into a retry storm.
  */
 export class RetryBudget {
-  private firsts: number[] = [];
-  private retries: number[] = [];
+  // Counts per slot of `windowMs / SLOTS`: O(1) per call and constant memory at any request rate.
+  private static readonly SLOTS = 10;
+  private readonly slotMs: number;
+  private readonly firsts = new Array<number>(RetryBudget.SLOTS).fill(0);
+  private readonly retries = new Array<number>(RetryBudget.SLOTS).fill(0);
+  private currentSlot = 0;
 
-  constructor(private readonly ratio: number, private readonly windowMs = 10_000, private readonly floor = 5) {}
+  constructor(private readonly ratio: number, windowMs = 10_000, private readonly floor = 5) {
+    this.slotMs = Math.max(1, Math.floor(windowMs / RetryBudget.SLOTS));
+  }
 
   /** Counts a first attempt. */
   recordFirst(now: number): void {
-    this.firsts.push(now);
-    this.trim(now);
+    this.firsts[this.advance(now)]!++;
   }
 
   /** Takes one retry from the budget when there is room. */
   tryRetry(now: number): boolean {
-    this.trim(now);
-    if (this.retries.length >= this.floor + this.firsts.length * this.ratio) return false;
-    this.retries.push(now);
+    const slot = this.advance(now);
+    const firsts = this.firsts.reduce((a, b) => a + b, 0);
+    const retries = this.retries.reduce((a, b) => a + b, 0);
+    if (retries >= this.floor + firsts * this.ratio) return false;
+    this.retries[slot]!++;
     return true;
   }
 
-  private trim(now: number): void {
-    const cutoff = now - this.windowMs;
-    while (this.firsts.length > 0 && this.firsts[0]! < cutoff) this.firsts.shift();
-    while (this.retries.length > 0 && this.retries[0]! < cutoff) this.retries.shift();
-    // Bound memory under very high rates: the ratio only needs a recent sample.
-    if (this.firsts.length > 100_000) this.firsts = this.firsts.slice(-50_000);
+  /** Moves to the slot of `now`, zeroing the slots that fell out of the window; returns its index. */
+  private advance(now: number): number {
+    const slot = Math.floor(now / this.slotMs);
+    const steps = Math.min(RetryBudget.SLOTS, Math.max(0, slot - this.currentSlot));
+    for (let i = 1; i <= steps; i++) {
+      const index = (this.currentSlot + i) % RetryBudget.SLOTS;
+      this.firsts[index] = 0;
+      this.retries[index] = 0;
+    }
+    if (slot > this.currentSlot) this.currentSlot = slot;
+    return this.currentSlot % RetryBudget.SLOTS;
   }
 }
 
