@@ -5,6 +5,7 @@ import type { ParsedUsage } from '../providers/types.js';
 import { GatewayError } from './error-catalog.js';
 import type { RouteSpec } from './routes.js';
 import { upstreamUrl, type GatewayContext } from './gateway-context.js';
+import { bodyText } from './read-body.js';
 import { buildUpstreamHeaders, copyResponseHeaders } from './upstream-headers.js';
 import type { UpstreamResponse } from './upstream-client.js';
 import { settle, upstreamErrorType, type CallState } from './call-state.js';
@@ -24,7 +25,7 @@ export async function forwardWhole(res: ServerResponse, call: CallState, ctx: Ga
   const ok = upstream.status >= 200 && upstream.status < 300;
   let json: unknown = null;
   try {
-    json = JSON.parse(payload.toString('utf8'));
+    json = JSON.parse(bodyText(payload));
   } catch {
     // Not JSON (an HTML error page from a proxy, say): pass it through untouched.
   }
