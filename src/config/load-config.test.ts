@@ -72,3 +72,17 @@ test('budgets, rate limits and caps become exact policies; an invalid time zone 
     assert.throws(() => assertValidPolicies(toSpendPolicies(loadConfig(path, {}, {}))), /bad/);
   });
 });
+
+test('a tokenmeter.yaml in the working directory is read by default and skipped with file = null', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tm-config-cwd-'));
+  const previous = process.cwd();
+  writeFileSync(join(dir, 'tokenmeter.yaml'), 'server:\n  port: 4321\n');
+  try {
+    process.chdir(dir);
+    assert.equal(loadConfig(undefined, {}, {}).server.port, 4321);
+    assert.equal(loadConfig(null, {}, {}).server.port, 4000);
+  } finally {
+    process.chdir(previous);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -23,12 +23,12 @@ export interface ConfigOverrides {
 }
 
 /**
- * Loads tokenmeter.yaml (if given or present in the working directory), applies environment and
+ * Loads tokenmeter.yaml (if given, or present in the working directory unless `file` is null), applies environment and
  * command-line overrides, validates everything once and returns a deep-frozen config.
  * Errors name the key and, for file values, the line and column.
  */
-export function loadConfig(file: string | undefined, overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TokenmeterConfig {
-  const path = file ?? (existsSync('tokenmeter.yaml') ? 'tokenmeter.yaml' : undefined);
+export function loadConfig(file: string | null | undefined, overrides: ConfigOverrides = {}, env: NodeJS.ProcessEnv = process.env): TokenmeterConfig {
+  const path = file === null ? undefined : file ?? (existsSync('tokenmeter.yaml') ? 'tokenmeter.yaml' : undefined);
   let raw: Record<string, any> = {};
   let locate: (path: PropertyKey[]) => string = () => '';
   if (path) {

@@ -40,7 +40,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(configFile, options.configYaml);
   }
-  const config = loadConfig(configFile, { port: 0, db: dbPath, openaiUrl: options.openaiUrl ?? `${sim.url}/v1`, anthropicUrl: sim.url }, {});
+  const config = loadConfig(configFile ?? null, { port: 0, db: dbPath, openaiUrl: options.openaiUrl ?? `${sim.url}/v1`, anthropicUrl: sim.url }, {});
   const gateway = await startGateway(config, { log: createLogger('silent'), env: options.env ?? {} });
   return {
     sim,

@@ -25,7 +25,8 @@ export function registerDemoCommand(program: Command): void {
       // Loaded here so other commands (start, report) never pay for the simulator's tokenizer.
       const { startSimulator } = await import('../../simulator/index.js');
       const simulator = await startSimulator({ port: 0, ttftMs: 15, interChunkMs: 1, seed: 7 });
-      const config = loadConfig(undefined, { port: 0, db: dbPath, openaiUrl: `${simulator.url}/v1`, anthropicUrl: simulator.url }, {});
+      // The demo's own setup: a tokenmeter.yaml in the working directory (keys, budgets) must not change it.
+      const config = loadConfig(null, { port: 0, db: dbPath, openaiUrl: `${simulator.url}/v1`, anthropicUrl: simulator.url }, {});
       // The simulator accepts any key; the gateway holds these so the demo needs none from you.
       const gateway = await startGateway(config, {
         log: createLogger(process.env.TOKENMETER_LOG ?? 'warn'),
