@@ -172,18 +172,22 @@ export class LedgerWriter {
   /** Runs the single write loop, or joins the one already running. */
   private pump(): Promise<void> {
     if (this.running === null) {
-      this.running = this.writeQueued().finally(() => {
+      // Only what is queued now: with an asynchronous ledger, events keep arriving during a write, and chasing
+      // them would degrade into a stream of tiny transactions. The next batch waits for its timer (or to fill).
+      this.running = this.writeQueued(this.enqueued).finally(() => {
         this.running = null;
         if (this.depth > 0 && this.timer === null && this.state !== 'closed') {
-          this.schedule(this.consecutiveFailures > 0 ? this.retryMaxMs : this.flushIntervalMs);
+          const full = this.chunks.length > 1 || this.chunks[0]!.length >= this.maxBatch || this.depth >= this.maxQueue;
+          this.schedule(this.consecutiveFailures > 0 ? this.retryMaxMs : full ? 0 : this.flushIntervalMs);
         }
       });
     }
     return this.running;
   }
 
-  private async writeQueued(): Promise<void> {
-    while (this.depth > 0) {
+  /** Writes batches, oldest first, until every event enqueued before `upTo` is written. */
+  private async writeQueued(upTo: number): Promise<void> {
+    while (this.depth > 0 && this.written < upTo) {
       // Seal the head batch: new events go to a fresh tail while this one is written.
       if (this.chunks.length === 1) this.chunks.push([]);
       const batch = this.chunks[0]!;

@@ -72,6 +72,29 @@ test('writer: a lone event is written after flushIntervalMs without flush()', as
   await writer.close();
 });
 
+test('writer: with a slow asynchronous ledger, events arriving during a write wait for the next interval instead of trickling out one by one', async () => {
+  /** Each append takes ~2 ms, like a write on another thread or server. */
+  class SlowLedger extends InstrumentedLedger {
+    override async append(events: readonly UsageEvent[]): Promise<void> {
+      await delay(2);
+      return super.append(events);
+    }
+  }
+  const ledger = new SlowLedger();
+  const writer = new LedgerWriter(ledger, { flushIntervalMs: 40 });
+  const deadline = Date.now() + 300;
+  let sent = 0;
+  while (Date.now() < deadline) {
+    writer.enqueue(makeEvent());
+    sent += 1;
+    await delay(1);
+  }
+  await writer.close();
+  assert.equal(await ledger.count(all), sent);
+  // One batch per interval (about 300 / 42), not one per ~2 ms write.
+  assert.ok(ledger.batchSizes.length <= 12, `batches: ${ledger.batchSizes.join(',')}`);
+});
+
 test('writer: close() after 50k enqueues loses nothing (real SQLite)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenmeter-writer-'));
   const ledger = SqliteLedger.open(join(dir, 'ledger.db'));
