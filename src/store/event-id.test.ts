@@ -10,3 +10,14 @@ test('newEventId is a UUIDv7 carrying the timestamp, unique and time-sortable', 
   assert.equal(new Set(ids).size, ids.length);
   for (let i = 10; i < ids.length; i += 10) assert.ok(ids[i - 1]! < ids[i]!, 'a later millisecond sorts later');
 });
+
+test('ids made in the same millisecond sort in the order they were made', () => {
+  const ms = Date.now() + 60_000;
+  const ids = Array.from({ length: 2_000 }, () => newEventId(ms));
+  assert.equal(new Set(ids).size, ids.length);
+  for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! < ids[i]!, `id ${i} sorts after id ${i - 1}`);
+  // An older timestamp still yields a valid, unique id of that time.
+  const old = newEventId(ms - 5_000);
+  assert.equal(parseInt(old.slice(0, 8) + old.slice(9, 13), 16), ms - 5_000);
+  assert.match(old, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});
