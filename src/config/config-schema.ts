@@ -65,6 +65,12 @@ export const configSchema = z.strictObject({
       maxQueue: positiveInt.default(100_000),
       /** What happens when the queue is full: flush at once (never lose) or drop and count. */
       overflow: z.enum(['flush', 'drop']).default('flush'),
+      /**
+       * SQLite only: write batches on a low-priority worker thread so inserts, commits and checkpoints never pause
+       * request handling. auto (default) and on: a thread; off: on the event loop, in transactions of 32 rows (no
+       * second V8 isolate, ~20 MiB less memory; ~0.5 ms more p99 per call).
+       */
+      appendThread: z.enum(['auto', 'on', 'off']).default('auto'),
     })
     .prefault({}),
   privacy: z

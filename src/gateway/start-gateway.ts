@@ -18,7 +18,6 @@ import { toSpendPolicies } from '../config/spend-config-schema.js';
 import { assertValidPolicies } from '../core/spend-policy.js';
 import type { Counters } from '../store/counters.js';
 import { MemoryCounters } from '../store/memory/memory-counters.js';
-import { RedisCounters } from '../store/redis/redis-counters.js';
 
 /** A running gateway with its ledger; `close` drains requests, then flushes every queued event. */
 export interface RunningGateway {
@@ -35,7 +34,9 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
   const log = options.log ?? createLogger();
   const env = options.env ?? process.env;
   const catalog = loadPriceCatalog(config.prices.overrides);
-  const ledger = await openLedger(config.store.kind === 'postgres' ? { databaseUrl: config.store.url } : { db: config.store.path });
+  const ledger = await openLedger(config.store.kind === 'postgres'
+    ? { databaseUrl: config.store.url }
+    : { db: config.store.path, sqlite: { appendThread: appendThreadOption(config.ledger.appendThread) } });
   const writer = new LedgerWriter(ledger, {
     maxBatch: config.ledger.maxBatch,
     flushIntervalMs: config.ledger.flushIntervalMs,
@@ -45,8 +46,9 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
   const upstream = new UpstreamClient(config.server.upstreamTimeoutMs);
   const policies = toSpendPolicies(config);
   assertValidPolicies(policies);
+  // ioredis (~7 MiB of heap) is loaded only when Redis is configured.
   const counters: Counters = config.counters.redisUrl
-    ? new RedisCounters({ url: config.counters.redisUrl, prefix: config.counters.prefix, onUnavailable: config.counters.onUnavailable, log: (level: 'warn' | 'info', message: string) => log[level](message) })
+    ? new (await import('../store/redis/redis-counters.js')).RedisCounters({ url: config.counters.redisUrl, prefix: config.counters.prefix, onUnavailable: config.counters.onUnavailable, log: (level: 'warn' | 'info', message: string) => log[level](message) })
     : new MemoryCounters();
   const keys = keyStoreFor(ledger);
   const auth = new AuthGate(config.auth.mode, keys, config.auth.keyCacheMs);
@@ -105,4 +107,9 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
         await ledger.close();
       })()),
   };
+}
+
+/** 'auto' leaves the choice to the SQLite ledger. */
+function appendThreadOption(setting: 'auto' | 'on' | 'off'): boolean | undefined {
+  return setting === 'auto' ? undefined : setting === 'on';
 }

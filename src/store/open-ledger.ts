@@ -1,6 +1,6 @@
 import type { Ledger } from './ledger.js';
-import { SqliteLedger } from './sqlite/sqlite-ledger.js';
-import { PostgresLedger, type PostgresLedgerOptions } from './postgres/postgres-ledger.js';
+import { SqliteLedger, type SqliteLedgerOptions } from './sqlite/sqlite-ledger.js';
+import type { PostgresLedgerOptions } from './postgres/postgres-ledger.js';
 
 /** Where the embedded ledger lives when nothing else is configured (relative to the working directory). */
 export const DEFAULT_SQLITE_PATH = './.tokenmeter/tokenmeter.db';
@@ -18,6 +18,8 @@ export interface OpenLedgerOptions {
   env?: Record<string, string | undefined>;
   /** Postgres settings (schema, pool size) when the target is Postgres. */
   postgres?: PostgresLedgerOptions;
+  /** SQLite settings when the target is SQLite. */
+  sqlite?: SqliteLedgerOptions;
 }
 
 /** Thrown for a database URL this build cannot open. */
@@ -48,8 +50,11 @@ export async function openLedger(options: OpenLedgerOptions = {}): Promise<Ledge
   const target = resolveLedgerTarget(options);
   switch (target.engine) {
     case 'sqlite':
-      return SqliteLedger.open(target.path);
-    case 'postgres':
+      return SqliteLedger.open(target.path, options.sqlite);
+    case 'postgres': {
+      // pg (~4 MiB of heap) is loaded only for a Postgres ledger.
+      const { PostgresLedger } = await import('./postgres/postgres-ledger.js');
       return PostgresLedger.open(target.url, options.postgres);
+    }
   }
 }

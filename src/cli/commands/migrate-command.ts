@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { openLedger, resolveLedgerTarget, type OpenLedgerOptions } from '../../store/open-ledger.js';
 import { maintenanceOf } from '../../store/rollup-maintenance.js';
-import { redactUrl } from '../../store/postgres/postgres-connection.js';
+import { redactUrl } from '../../store/redact-url.js';
 import type { Ledger } from '../../store/ledger.js';
 
 /** Injection points for tests. */

@@ -1,4 +1,5 @@
 import pg from 'pg';
+export { redactUrl } from '../redact-url.js';
 
 /** Connection settings of the Postgres ledger; every field is optional. */
 export interface PostgresConnectionOptions {
@@ -49,17 +50,6 @@ export function parseDatabaseUrl(url: string): { connectionString: string; schem
     throw new Error(`invalid ?pool=${pool} in the database URL: expected a whole number >= 1`);
   }
   return { connectionString: parsed.toString(), schema: schema || null, poolSize };
-}
-
-/** Redacts the password of a database URL for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
-  }
 }
 
 /**

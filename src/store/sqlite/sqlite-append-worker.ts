@@ -7,11 +7,13 @@ import { SqliteLedger } from './sqlite-ledger.js';
 // Worker side of SqliteAppendThread: one connection to the ledger file, batches applied in arrival order.
 
 /**
- * Nice 5 (weight 335 vs the event loop's 1024): on a CPU shared with the event loop the writer still gets
- * about a quarter of it under full load (a batch needs ~20 µs per event), but a woken writer rarely
- * preempts request handling.
+ * Nice 10 (weight 110 vs the event loop's 1024): when the writer shares a CPU with the event loop, a woken
+ * request handler preempts it, so ledger writes fill idle time instead of delaying responses; under full load it
+ * still gets ~10 % of the CPU, several times what ~7k events/s need (~10 µs each). Nice 5 let writes delay more
+ * requests (higher p99); nice 15+ could starve the writer on a saturated CPU (an unprivileged thread cannot raise
+ * its priority back).
  */
-const APPEND_THREAD_NICE = 5;
+const APPEND_THREAD_NICE = 10;
 const port = parentPort!;
 const { file, options } = workerData as AppendWorkerData;
 lowerThreadPriority(APPEND_THREAD_NICE);
