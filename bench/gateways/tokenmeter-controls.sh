@@ -20,7 +20,7 @@ budgets:
   - { id: global, scope: { kind: global }, limitUsd: "9000", window: { period: month } }
   - { id: per-tenant, scope: { kind: tenant }, limitUsd: "5000", window: { period: day } }
 rateLimits:
-  - { id: per-tenant, scope: { kind: tenant }, requestsPerMinute: 100000000, inputTokensPerMinute: 2000000000, usdPerMinute: "9000" }
+  - { id: per-tenant-rate, scope: { kind: tenant }, requestsPerMinute: 100000000, inputTokensPerMinute: 2000000000, usdPerMinute: "9000" }
 caps:
   tasks:
     - { id: loop, maxCalls: 100000000 }
