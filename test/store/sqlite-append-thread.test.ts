@@ -155,3 +155,26 @@ test("append thread: ':memory:' ledgers append in-thread (a worker could not see
     await ledger.close();
   }
 });
+
+test('append thread: when the thread lags, the next batch is written on the caller\'s thread; every event is stored once', async () => {
+  const { file, cleanup } = tempFile();
+  // Any thread append counts as lagging here, so batches alternate between the thread and this thread.
+  const ledger = SqliteLedger.open(file, { appendThread: true, threadLagMs: 0 });
+  try {
+    for (let i = 0; i < 6; i++) await ledger.append(batchOf(50, 1_000_000 + i * 1_000));
+    assert.deepEqual(ledger.appendStats(), { thread: 3, inline: 3 });
+    assert.equal(await ledger.count(all), 300);
+  } finally {
+    await ledger.close();
+    cleanup();
+  }
+  const second = tempFile();
+  const calm = SqliteLedger.open(second.file, { appendThread: true, threadLagMs: 10_000 });
+  try {
+    for (let i = 0; i < 3; i++) await calm.append(batchOf(10, 2_000_000 + i * 100));
+    assert.deepEqual(calm.appendStats(), { thread: 3, inline: 0 }, 'a thread that keeps up writes everything');
+  } finally {
+    await calm.close();
+    second.cleanup();
+  }
+});

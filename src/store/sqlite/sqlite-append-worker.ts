@@ -7,13 +7,13 @@ import { SqliteLedger } from './sqlite-ledger.js';
 // Worker side of SqliteAppendThread: one connection to the ledger file, batches applied in arrival order.
 
 /**
- * Nice 10 (weight 110 vs the event loop's 1024): when the writer shares a CPU with the event loop, a woken
- * request handler preempts it, so ledger writes fill idle time instead of delaying responses; under full load it
- * still gets ~10 % of the CPU, several times what ~7k events/s need (~10 µs each). Nice 5 let writes delay more
- * requests (higher p99); nice 15+ could starve the writer on a saturated CPU (an unprivileged thread cannot raise
- * its priority back).
+ * Nice 5 (weight 335 vs the event loop's 1024): when the writer shares a CPU with the event loop, a woken request
+ * handler usually preempts it, so ledger writes mostly fill idle time; on a saturated CPU the writer still gets
+ * ~25 % of it, ~2.5x what ~8k events/s need (~12 µs each). Measured on one core: nice 10 fell behind at 8k
+ * calls/s (36k events queued after 15 s, +45 MiB), nice 0 added ~0.2 ms p99 at one connection. An unprivileged
+ * thread cannot raise its priority again, so the level is fixed.
  */
-const APPEND_THREAD_NICE = 10;
+const APPEND_THREAD_NICE = 5;
 const port = parentPort!;
 const { file, options } = workerData as AppendWorkerData;
 lowerThreadPriority(APPEND_THREAD_NICE);
