@@ -14,11 +14,11 @@ interface Cell {
   expiresAt: number;
 }
 
+/** A reservation still held (finished ones shrink to an entry in `finished`). */
 interface ReservationRecord {
   reservation: Reservation;
   ttls: number[];
   reservedAt: number;
-  state: 'held' | 'done';
   forgetAt: number;
 }
 
@@ -39,12 +39,14 @@ const GC_INTERVAL_MS = 10_000;
 export class MemoryCounters implements Counters {
   readonly kind = 'memory';
   private readonly cells = new Map<string, Cell>();
+  /** Held reservations (few: the requests in flight), scanned by the sweep for abandoned holds. */
   private readonly records = new Map<string, ReservationRecord>();
-  /** Ids still held (few: the requests in flight), scanned by the sweep for abandoned holds. */
-  private readonly heldIds = new Set<string>();
-  /** Finished ids in the order they finished; retention is constant, so they expire front first. */
-  private finishedIds: string[] = [];
-  private finishedHead = 0;
+  /**
+   * Settled or released ids -> when to forget them, in the order they finished (retention is constant, so they
+   * expire front first). Only the id is kept: at thousands of calls per second a whole record per id for the
+   * retention window was tens of MiB of old-generation garbage.
+   */
+  private readonly finished = new Map<string, number>();
   private readonly rates = new Map<string, RateCell>();
   private readonly lateSettleGraceMs: number;
   private readonly settledRetentionMs: number;
@@ -57,7 +59,7 @@ export class MemoryCounters implements Counters {
 
   /** True when this instance remembers the reservation (used by the Redis fail-open fallback). */
   has(id: string): boolean {
-    return this.records.has(id);
+    return this.records.has(id) || this.finished.has(id);
   }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
@@ -66,11 +68,12 @@ export class MemoryCounters implements Counters {
     this.maybeGc(now);
     const existing = this.records.get(id);
     if (existing && existing.forgetAt > now) {
-      if (existing.state === 'held' && existing.reservation.leaseExpiresAt > now) {
+      if (existing.reservation.leaseExpiresAt > now) {
         return { ok: true, reservation: existing.reservation, counts: entries.map((entry) => this.state(entry.key, now, entry.priorKeys)) };
       }
       throw new Error(`reserve: id "${id}" was already used`);
     }
+    if (this.isFinished(id, now)) throw new Error(`reserve: id "${id}" was already used`);
     const counts: CounterState[] = [];
     for (let index = 0; index < entries.length; index++) {
       const entry = entries[index]!;
@@ -95,9 +98,8 @@ export class MemoryCounters implements Counters {
       amounts.push(entry.amount);
     }
     const reservation: Reservation = { id, keys, amounts, leaseExpiresAt };
-    this.heldIds.add(id);
     this.records.set(id, {
-      reservation, ttls: entries.map((entry) => entry.ttlMs), reservedAt: now, state: 'held',
+      reservation, ttls: entries.map((entry) => entry.ttlMs), reservedAt: now,
       forgetAt: leaseExpiresAt + this.lateSettleGraceMs,
     });
     return { ok: true, reservation, counts };
@@ -105,9 +107,8 @@ export class MemoryCounters implements Counters {
 
   async settle(id: string, actual: number | readonly number[], now: number): Promise<SettleResult> {
     const record = this.records.get(id);
-    if (!record || record.forgetAt <= now) return { status: 'unknown', spent: [] };
+    if (!record || record.forgetAt <= now) return { status: this.isFinished(id, now) ? 'duplicate' : 'unknown', spent: [] };
     const amounts = actualAmounts(actual, record.reservation.keys.length);
-    if (record.state !== 'held') return { status: 'duplicate', spent: [] };
     const spent = record.reservation.keys.map((key, index) => {
       const cell = this.dropHold(key, id, now, record.ttls[index]! - (now - record.reservedAt));
       cell.spent += amounts[index]!;
@@ -119,8 +120,7 @@ export class MemoryCounters implements Counters {
 
   async release(id: string, now: number): Promise<SettleStatus> {
     const record = this.records.get(id);
-    if (!record || record.forgetAt <= now) return 'unknown';
-    if (record.state !== 'held') return 'duplicate';
+    if (!record || record.forgetAt <= now) return this.isFinished(id, now) ? 'duplicate' : 'unknown';
     record.reservation.keys.forEach((key, index) => this.dropHold(key, id, now, record.ttls[index]! - (now - record.reservedAt)));
     this.finish(record, now);
     return 'settled';
@@ -128,7 +128,7 @@ export class MemoryCounters implements Counters {
 
   async extend(id: string, leaseMs: number, now: number): Promise<boolean> {
     const record = this.records.get(id);
-    if (!record || record.state !== 'held' || record.reservation.leaseExpiresAt <= now) return false;
+    if (!record || record.reservation.leaseExpiresAt <= now) return false;
     const leaseExpiresAt = now + leaseMs;
     for (const key of record.reservation.keys) {
       const hold = this.cells.get(key)?.holds.get(id);
@@ -169,15 +169,13 @@ export class MemoryCounters implements Counters {
   async close(): Promise<void> {
     this.cells.clear();
     this.records.clear();
-    this.heldIds.clear();
-    this.finishedIds = [];
-    this.finishedHead = 0;
+    this.finished.clear();
     this.rates.clear();
   }
 
   /** Number of tracked keys, reservations and rate windows (for leak tests). */
   size(): { cells: number; reservations: number; rates: number } {
-    return { cells: this.cells.size, reservations: this.records.size, rates: this.rates.size };
+    return { cells: this.cells.size, reservations: this.records.size + this.finished.size, rates: this.rates.size };
   }
 
   private state(key: string, now: number, priorKeys?: readonly string[]): CounterState {
@@ -234,29 +232,23 @@ export class MemoryCounters implements Counters {
   }
 
   private finish(record: ReservationRecord, now: number): void {
-    record.state = 'done';
-    record.forgetAt = now + this.settledRetentionMs;
-    this.heldIds.delete(record.reservation.id);
-    this.finishedIds.push(record.reservation.id);
+    this.records.delete(record.reservation.id);
+    this.finished.set(record.reservation.id, now + this.settledRetentionMs);
+  }
+
+  private isFinished(id: string, now: number): boolean {
+    const forgetAt = this.finished.get(id);
+    return forgetAt !== undefined && forgetAt > now;
   }
 
   private maybeGc(now: number): void {
     if (now < this.nextGcAt) return;
     this.nextGcAt = now + GC_INTERVAL_MS;
     for (const [key] of this.cells) this.live(key, now);
-    for (const id of this.heldIds) {
-      if (this.records.get(id)!.forgetAt <= now) { this.records.delete(id); this.heldIds.delete(id); }
-    }
-    while (this.finishedHead < this.finishedIds.length) {
-      const id = this.finishedIds[this.finishedHead]!;
-      const record = this.records.get(id);
-      if (record && record.state === 'done' && record.forgetAt > now) break;
-      if (record && record.state === 'done') this.records.delete(id);
-      this.finishedHead++;
-    }
-    if (this.finishedHead > 1024 && this.finishedHead * 2 > this.finishedIds.length) {
-      this.finishedIds = this.finishedIds.slice(this.finishedHead);
-      this.finishedHead = 0;
+    for (const [id, record] of this.records) if (record.forgetAt <= now) this.records.delete(id);
+    for (const [id, forgetAt] of this.finished) {
+      if (forgetAt > now) break;
+      this.finished.delete(id);
     }
     for (const [key, rate] of this.rates) if (rate.index < Math.floor(now / rate.windowMs) - 1) this.rates.delete(key);
   }
