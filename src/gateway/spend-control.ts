@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { PriceCatalog } from '../core/price-catalog.js';
 import type { BudgetPolicy, RateLimitPolicy, RequestSubject, SpendPolicies } from '../core/spend-policy.js';
 import { planSpend, settleAmounts, decideReserveFailure, decideHitFailure, type SpendPlan } from '../core/spend-plan.js';
@@ -8,6 +7,7 @@ import { worstCaseCostPico, reservableOutputTokens } from '../core/worst-case-co
 import type { SpendDenial } from '../core/spend-decision.js';
 import { estimateTokens } from '../providers/token-count.js';
 import type { Counters } from '../store/counters.js';
+import { newEventId } from '../store/event-id.js';
 import { CountersUnavailableError } from '../store/counters.js';
 import type { VirtualKeyRecord } from '../store/key-store.js';
 import type { UsageEvent } from '../core/usage-event.js';
@@ -141,7 +141,8 @@ export class SpendControl {
         Object.assign(headers, rateLimitHeaders(plan, hit.outcomes));
       }
       if (plan.reserves.length === 0) return { reservationId: null, plan: null, rerouteTo, maxOutputTokens: output.changed ? output.maxOutputTokens : null, headers };
-      const reservationId = randomUUID();
+      // A flat string: node's randomUUID() is a tree of ~20 cons strings, and counters keep finished ids for seconds.
+      const reservationId = newEventId(now);
       const result = await guard(this.counters.reserve({ id: reservationId, entries: plan.reserves, leaseMs: this.leaseMs, now }));
       if (result.ok) return { reservationId, plan, rerouteTo, maxOutputTokens: output.changed ? output.maxOutputTokens : null, headers };
       const decision = decideReserveFailure(plan, result, routed, now, round > 0);

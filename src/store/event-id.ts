@@ -26,5 +26,7 @@ export function newEventId(nowMs: number = Date.now()): string {
   }
   // Older timestamps (events recorded after the fact) and a spent counter keep random bits: unique, unordered.
   const time = ms.toString(16).padStart(12, '0').slice(-12);
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randA}-${random.slice(19)}`;
+  // join builds one flat string; a template literal leaves a tree of ~14 cons strings (~340 instead of ~65 bytes
+  // per id), which is what ids kept for a while (queued events, the counters' duplicate window) would hold.
+  return [time.slice(0, 8), time.slice(8, 12), `7${randA}`, random.slice(19)].join('-');
 }
