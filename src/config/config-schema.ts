@@ -67,8 +67,8 @@ export const configSchema = z.strictObject({
       overflow: z.enum(['flush', 'drop']).default('flush'),
       /**
        * SQLite only: write batches on a low-priority worker thread so inserts, commits and checkpoints never pause
-       * request handling. auto (default) and on: a thread; off: on the event loop, in transactions of 32 rows (no
-       * second V8 isolate, ~20 MiB less memory; ~0.5 ms more p99 per call).
+       * request handling. auto (default) and on: a thread; off: on the event loop, in transactions of up to 256 rows
+       * (no second V8 isolate, but every batch delays the requests it overlaps; see README "Latency and memory").
        */
       appendThread: z.enum(['auto', 'on', 'off']).default('auto'),
     })

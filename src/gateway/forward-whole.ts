@@ -5,7 +5,7 @@ import type { ParsedUsage } from '../providers/types.js';
 import { GatewayError } from './error-catalog.js';
 import type { RouteSpec } from './routes.js';
 import { upstreamUrl, type GatewayContext } from './gateway-context.js';
-import { bodyText } from './read-body.js';
+import { bodyText, readStream } from './read-body.js';
 import { buildUpstreamHeaders, copyResponseHeaders } from './upstream-headers.js';
 import type { UpstreamResponse } from './upstream-client.js';
 import { settle, upstreamErrorType, type CallState } from './call-state.js';
@@ -13,7 +13,7 @@ import { settle, upstreamErrorType, type CallState } from './call-state.js';
 export async function forwardWhole(res: ServerResponse, call: CallState, ctx: GatewayContext, upstream: UpstreamResponse, sentAt: number): Promise<void> {
   let payload: Buffer;
   try {
-    payload = await collectBody(upstream.body);
+    payload = await readStream(upstream.body);
   } catch {
     settle(call, ctx, 502, 'upstream_reset', null);
     throw new GatewayError('upstream_unreachable', 'the upstream provider closed the connection before the response was complete; retry the request');
@@ -47,26 +47,10 @@ export async function forwardWhole(res: ServerResponse, call: CallState, ctx: Ga
 export async function passThrough(req: IncomingMessage, res: ServerResponse, route: RouteSpec, ctx: GatewayContext): Promise<void> {
   const headers = buildUpstreamHeaders(req.headers, route.family, ctx.serverKeys[route.family], null);
   const upstream = await ctx.upstream.send(upstreamUrl(ctx, route.family, req.url ?? route.path), route.method, headers, null);
-  const payload = await collectBody(upstream.body);
+  const payload = await readStream(upstream.body);
   const out = copyResponseHeaders(upstream.headers);
   out['content-length'] = String(payload.length);
   res.writeHead(upstream.status, out);
   res.end(payload);
 }
 
-/**
- * The whole body as one Buffer. Listeners instead of `for await`: the async iterator costs a promise and an
- * iterator result per chunk (~2 % of the gateway's allocations on small JSON answers).
- */
-function collectBody(body: UpstreamResponse['body']): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    body.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-    });
-    body.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    body.once('error', reject);
-  });
-}

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
 import { isAscii, isUtf8, transcode } from 'node:buffer';
 import { GatewayError } from './error-catalog.js';
 
@@ -12,22 +13,31 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.resume();
     return Promise.reject(tooLarge(limit));
   }
+  return readStream(req, limit);
+}
+
+/**
+ * A whole stream as one Buffer (a request body, an upstream answer), rejecting with a 413 GatewayError once it
+ * passes `limit`. Listeners rather than `for await`: the async iterator costs a promise and an iterator result per
+ * chunk (~2 % of the gateway's allocations on small JSON answers).
+ */
+export function readStream(stream: Readable, limit = Infinity): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.off('data', onData);
-        req.resume();
+        stream.off('data', onData);
+        stream.resume();
         reject(tooLarge(limit));
         return;
       }
       chunks.push(chunk);
     };
-    req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.once('error', reject);
+    stream.on('data', onData);
+    stream.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
+    stream.once('error', reject);
   });
 }
 

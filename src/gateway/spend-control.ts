@@ -141,7 +141,7 @@ export class SpendControl {
         Object.assign(headers, rateLimitHeaders(plan, hit.outcomes));
       }
       if (plan.reserves.length === 0) return { reservationId: null, plan: null, rerouteTo, maxOutputTokens: output.changed ? output.maxOutputTokens : null, headers };
-      // A flat string: node's randomUUID() is a tree of ~20 cons strings, and counters keep finished ids for seconds.
+      // A flat string: node's randomUUID() is a tree of ~14 cons strings, and counters keep finished ids for seconds.
       const reservationId = newEventId(now);
       const result = await guard(this.counters.reserve({ id: reservationId, entries: plan.reserves, leaseMs: this.leaseMs, now }));
       if (result.ok) return { reservationId, plan, rerouteTo, maxOutputTokens: output.changed ? output.maxOutputTokens : null, headers };

@@ -15,16 +15,13 @@ export function newEventId(nowMs: number = Date.now()): string {
   const random = randomUUID(); // xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx, V = RFC 4122 variant
   const ms = Math.max(0, Math.floor(nowMs));
   let randA = random.slice(15, 18);
-  if (ms > lastMs) {
+  // Older timestamps (events recorded after the fact) and a spent counter keep random bits: unique, unordered.
+  if (ms > lastMs || (ms === lastMs && counter < 0xfff)) {
+    // A new millisecond seeds the counter with at least 2,048 steps before it would wrap.
+    counter = ms > lastMs ? parseInt(randA, 16) & 0x7ff : counter + 1;
     lastMs = ms;
-    // The seed leaves at least 2,048 steps before the counter would wrap within this millisecond.
-    counter = parseInt(randA, 16) & 0x7ff;
-    randA = counter.toString(16).padStart(3, '0');
-  } else if (ms === lastMs && counter < 0xfff) {
-    counter += 1;
     randA = counter.toString(16).padStart(3, '0');
   }
-  // Older timestamps (events recorded after the fact) and a spent counter keep random bits: unique, unordered.
   const time = ms.toString(16).padStart(12, '0').slice(-12);
   // join builds one flat string; a template literal leaves a tree of ~14 cons strings (~340 instead of ~65 bytes
   // per id), which is what ids kept for a while (queued events, the counters' duplicate window) would hold.
