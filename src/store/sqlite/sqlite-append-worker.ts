@@ -10,7 +10,7 @@ import { SqliteLedger } from './sqlite-ledger.js';
  * Nice 5 (weight 335 vs the event loop's 1024): when the writer shares a CPU with the event loop, a woken request
  * handler usually preempts it, so ledger writes mostly fill idle time; on a saturated CPU the writer still gets
  * ~25 % of it, ~2.5x what ~8k events/s need (~12 µs each). Measured on one core: nice 10 fell behind at 8k
- * calls/s (36k events queued after 15 s, +45 MiB), nice 0 added ~0.2 ms p99 at one connection. An unprivileged
+ * calls/s (36k events queued after 15 s; peak RSS 232 vs 219 MiB), nice 0 added ~0.2 ms p99 at one connection. An unprivileged
  * thread cannot raise its priority again, so the level is fixed.
  */
 const APPEND_THREAD_NICE = 5;
