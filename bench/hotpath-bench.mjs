@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 
 const { values } = parseArgs({ options: { body: { type: 'string' }, quick: { type: 'boolean', default: false } } });
 const dist = new URL('../dist/src/', import.meta.url);
-const { bodyText } = await import(new URL('gateway/read-body.js', dist).href).catch(() => {
+const { bodyText } = await import(new URL('providers/utf8-text.js', dist).href).catch(() => {
   console.error('dist/ not found: run `npm run build` first');
   process.exit(1);
 });

@@ -15,7 +15,7 @@ export interface Attribution {
   tags: Record<string, string>;
 }
 
-/** Estimated tokens (chars/4, cheap enough for the hot path) of each part of the prompt. */
+/** Estimated tokens (UTF-8 bytes / 4, i.e. chars/4 for ASCII; cheap enough for the hot path) of each part of the prompt. */
 export interface PromptFootprint {
   system: number;
   tools: number;

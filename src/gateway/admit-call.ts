@@ -27,11 +27,13 @@ export async function admit(req: IncomingMessage, call: CallState, ctx: GatewayC
       subject: { attribution: call.record.attribution, keyId: key?.id ?? null, model: call.info.model },
       provider: call.route.family,
       endpoint: call.route.endpoint,
-      body: call.body,
+      get body() {
+        return call.body; // parsed from the decoded text only if a policy reads it
+      },
       rawBodyLength: call.rawBody.length,
       mayWriteCache: call.route.family === 'anthropic' ? call.rawBody.includes('cache_control') : true,
       maxOutputTokens: call.info.maxOutputTokens,
-      choices: typeof call.body.n === 'number' && call.body.n > 1 ? call.body.n : 1,
+      choices: call.info.choices,
     },
     policies,
     call.ts,

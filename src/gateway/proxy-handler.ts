@@ -7,7 +7,8 @@ import type { CallRecord } from '../core/usage-event-builder.js';
 import { newEventId } from '../store/event-id.js';
 import { GatewayError } from './error-catalog.js';
 import { EventEmitter } from 'node:events';
-import { bodyText, readBody } from './read-body.js';
+import { readBody } from './read-body.js';
+import { inspectBodyBytes, parseDecoded, type InspectedBody } from '../providers/inspect-body-bytes.js';
 import type { RouteSpec } from './routes.js';
 import { upstreamUrl, type GatewayContext } from './gateway-context.js';
 import { buildUpstreamHeaders } from './upstream-headers.js';
@@ -36,18 +37,18 @@ export async function handleProxy(req: IncomingMessage, res: ServerResponse, rou
 
 async function parseCall(req: IncomingMessage, route: RouteSpec, ctx: GatewayContext, id: string, startedAt: number): Promise<CallState> {
   const rawBody = await readBody(req, ctx.config.server.bodyLimitBytes);
-  let body: unknown;
+  const adapter = ctx.adapters[route.endpoint];
+  if (!adapter) throw new GatewayError('route_not_found', `no adapter for ${route.path}`);
+  let inspected: InspectedBody | null;
   try {
-    body = JSON.parse(bodyText(rawBody));
+    inspected = inspectBodyBytes(adapter, rawBody);
   } catch (error) {
     throw new GatewayError('invalid_json', `request body is not valid JSON (${(error as Error).message}); send a JSON object with Content-Type: application/json`);
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', 'request body must be a JSON object');
-  }
-  const adapter = ctx.adapters[route.endpoint];
-  if (!adapter) throw new GatewayError('route_not_found', `no adapter for ${route.path}`);
-  const info = adapter.inspect(body as Record<string, unknown>);
+  if (!inspected) throw new GatewayError('invalid_request', 'request body must be a JSON object');
+  const { info } = inspected;
+  // Decoded and parsed again only when something reads or changes the body (stream usage, reroute, retries).
+  let exact = inspected.exact;
   if (route.requiresModel && !info.model) {
     throw new GatewayError('missing_model', 'the request has no "model"; name the model to call (for example "gpt-4o-mini")', 'model');
   }
@@ -74,7 +75,12 @@ async function parseCall(req: IncomingMessage, route: RouteSpec, ctx: GatewayCon
     requestText: ctx.config.privacy.captureText ? rawBody.toString('utf8') : null,
     responseText: null,
   };
-  return { id, ts, startedAt, route, body: body as Record<string, unknown>, rawBody, info, adapter, record, key: null, ticket: NO_TICKET, bodyChanged: false };
+  return {
+    id, ts, startedAt, route, rawBody, info, adapter, record, key: null, ticket: NO_TICKET, bodyChanged: false,
+    get body() {
+      return (exact ??= parseDecoded(rawBody));
+    },
+  };
 }
 
 async function forward(req: IncomingMessage, res: ServerResponse, call: CallState, ctx: GatewayContext): Promise<void> {

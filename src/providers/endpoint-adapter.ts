@@ -7,6 +7,8 @@ export interface RequestInfo {
   stream: boolean;
   /** OpenAI chat: the caller asked for the usage chunk itself. */
   clientWantsUsage: boolean;
+  /** Completions asked for (OpenAI chat `n`), 1 elsewhere. */
+  choices: number;
   maxOutputTokens: number | null;
   footprint: PromptFootprint | null;
   user: string | null;

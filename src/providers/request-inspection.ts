@@ -9,6 +9,8 @@ export interface RequestInspection {
   /** The caller will get usage without help: always, except an OpenAI chat stream without include_usage. */
   clientWantsUsage: boolean;
   /** Upper bound of billed output tokens (cap x choices), 0 for embeddings, null when uncapped. */
+  /** Completions asked for (OpenAI chat `n`), 1 elsewhere. */
+  choices: number;
   maxOutputTokens: number | null;
   footprint: PromptFootprint;
   /** End-user id the caller sent (`user`, `safety_identifier`, Anthropic `metadata.user_id`). */
@@ -23,7 +25,10 @@ export interface RequestInspection {
  */
 export const NON_TEXT_PART_CHARS = 4000;
 
-/** Mutable character counts per prompt part, turned into token estimates by `toFootprint`. */
+/**
+ * Mutable character counts per prompt part, turned into token estimates by `toFootprint`. Requests are inspected
+ * from their bytes (providers/inspect-body-bytes.ts), so a non-ASCII character counts as its UTF-8 bytes.
+ */
 export interface FootprintChars {
   system: number;
   tools: number;

@@ -1,3 +1,5 @@
+import { inspectBodyBytes, type InspectedBody } from '../providers/inspect-body-bytes.js';
+import type { EndpointAdapter } from '../providers/endpoint-adapter.js';
 import { performance } from 'node:perf_hooks';
 import { ATTRIBUTION_HEADER_PREFIX, attributionFromHeaders, parseTags } from '../core/attribution.js';
 import { attemptFromHeaders } from '../core/retry-attempt.js';
@@ -44,8 +46,10 @@ export function createMeteredFetch(options: MeteredFetchOptions): FetchLike {
     if (!route || !adapter) return inner(input, tagged ? { ...init, headers } : init);
 
     const rawBody = bodyText(init?.body);
-    const body = parseObject(rawBody);
-    const info = adapter.inspect(body);
+    // Inspected from the bytes as at the gateway, so both count the prompt footprint the same way.
+    const inspected = rawBody ? inspectOrNull(adapter, Buffer.from(rawBody)) : null;
+    const body = inspected?.exact ?? parseObject(rawBody);
+    const info = inspected?.info ?? adapter.inspect(body);
     let sendBody = init?.body;
     let dropUsageChunk = false;
     if (info.stream && adapter.streamUpstreamBody) {
@@ -122,6 +126,14 @@ function bodyText(body: RequestInit['body'] | undefined): string | null {
   if (body instanceof Uint8Array) return decoder.decode(body);
   if (body instanceof ArrayBuffer) return decoder.decode(new Uint8Array(body));
   return null;
+}
+
+function inspectOrNull(adapter: EndpointAdapter, raw: Buffer): InspectedBody | null {
+  try {
+    return inspectBodyBytes(adapter, raw);
+  } catch {
+    return null; // not JSON: sent as it is, metered with what the answer says
+  }
 }
 
 function parseObject(text: string | null): Record<string, unknown> {

@@ -76,6 +76,26 @@ test('streamed and non-streamed calls of the same usage cost the same; usage chu
   assert.ok(b.ttftMs !== null && b.ttftMs >= 0);
 });
 
+test('non-ASCII requests: user and metadata recorded exactly, bodies reach upstream unchanged, streamed or not', async () => {
+  const content = 'Réfunds over €500 need approval; keep the reefer at 4°C — see §4.1. 漢字 🚢';
+  for (const stream of [false, true]) {
+    const { response, data } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content }], user: 'zoë', metadata: { équipe: 'café-crème', feature: 'résumé' }, stream })
+      .withResponse();
+    if (stream) for await (const chunk of data as AsyncIterable<unknown>) void chunk;
+    const upstream = stack.sim.stats().lastRequest!.body as { messages: Array<{ content: string }>; user: string };
+    assert.equal(upstream.messages[0]!.content, content);
+    assert.equal(upstream.user, 'zoë');
+    const event = await find(response.headers.get('x-tokenmeter-request-id')!);
+    assert.equal(event.attribution.user, 'zoë');
+    assert.equal(event.attribution.feature, 'résumé');
+    assert.deepEqual(event.attribution.tags, { équipe: 'café-crème' });
+    assert.equal(event.stream, stream);
+    // The footprint estimate counts the UTF-8 bytes of non-ASCII text (here 93 bytes): ceil(93 / 4).
+    assert.equal(event.footprint!.lastUser, Math.ceil(Buffer.byteLength(content) / 4));
+  }
+});
+
 test('a caller that asks for stream usage gets it, with the cost under a tokenmeter key', async () => {
   const stream = await client.chat.completions
     .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Name three colours.' }], stream: true, stream_options: { include_usage: true } })

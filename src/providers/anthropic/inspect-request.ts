@@ -30,6 +30,7 @@ export function inspectMessagesRequest(body: unknown): RequestInspection {
     model: asString(request.model),
     stream: request.stream === true,
     clientWantsUsage: true,
+    choices: 1,
     maxOutputTokens: positiveInt(request.max_tokens) ?? (request.max_tokens === 0 ? 0 : null),
     footprint: toFootprint(chars),
     user: asString(metadata?.user_id),
