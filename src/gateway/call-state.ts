@@ -17,7 +17,10 @@ export interface CallState {
   ts: number;
   startedAt: number;
   route: RouteSpec;
+  /** The request body, parsed from its decoded text on first use (fit to change and re-serialize). */
   body: Record<string, unknown>;
+  /** The body as inspected from its bytes (providers/inspect-body-bytes.ts): exact structure and keys. */
+  inspected: Record<string, unknown>;
   rawBody: Buffer;
   info: RequestInfo;
   adapter: EndpointAdapter;

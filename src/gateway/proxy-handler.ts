@@ -76,7 +76,7 @@ async function parseCall(req: IncomingMessage, route: RouteSpec, ctx: GatewayCon
     responseText: null,
   };
   return {
-    id, ts, startedAt, route, rawBody, info, adapter, record, key: null, ticket: NO_TICKET, bodyChanged: false,
+    id, ts, startedAt, route, rawBody, inspected: inspected.fast, info, adapter, record, key: null, ticket: NO_TICKET, bodyChanged: false,
     get body() {
       return (exact ??= parseDecoded(rawBody));
     },
@@ -93,16 +93,13 @@ async function forward(req: IncomingMessage, res: ServerResponse, call: CallStat
   let attemptOnModel = 1;
   const firstId = call.id;
   for (;;) {
-    let bodyObject: Record<string, unknown> | null = call.bodyChanged ? call.body : null;
-    let dropUsageChunk = false;
-    if (info.stream && adapter.streamUpstreamBody) {
-      const rewritten = adapter.streamUpstreamBody(call.body, info);
-      if (rewritten) {
-        bodyObject = rewritten;
-        dropUsageChunk = !info.clientWantsUsage;
-      }
+    let upstreamBody: Buffer | string = call.bodyChanged ? JSON.stringify(call.body) : call.rawBody;
+    const dropUsageChunk = info.stream && !info.clientWantsUsage && adapter.withStreamUsage !== undefined;
+    if (dropUsageChunk) {
+      // Ask upstream for the usage chunk (and hide it from the caller): on the bytes when the body is unchanged.
+      const spliced = call.bodyChanged ? null : adapter.withStreamUsageBytes?.(call.rawBody, call.inspected) ?? null;
+      upstreamBody = spliced ?? JSON.stringify(adapter.withStreamUsage!(call.body));
     }
-    const upstreamBody: Buffer | string = bodyObject ? JSON.stringify(bodyObject) : call.rawBody;
     const headers = buildUpstreamHeaders(req.headers, route.family, ctx.serverKeys[route.family], Buffer.byteLength(upstreamBody));
     // undici accepts an EventEmitter as its abort signal: ~10 µs CPU per call cheaper than an AbortController.
     const abort = new EventEmitter();

@@ -22,8 +22,16 @@ export interface EndpointAdapter {
   parseUsage(body: unknown): ParsedUsage | null;
   /** A meter for the SSE variant, when the endpoint streams. */
   createStreamMeter?(options: StreamMeterOptions): StreamMeter;
-  /** A rewritten body to send upstream for streams (OpenAI chat: ask for usage), or null to send it as is. */
-  streamUpstreamBody?(body: Record<string, unknown>, info: RequestInfo): Record<string, unknown> | null;
+  /**
+   * For a stream whose caller did not ask for usage (`clientWantsUsage` false): the body to send instead, one that
+   * asks upstream for it (OpenAI chat: stream_options.include_usage). Absent when the endpoint always reports usage.
+   */
+  withStreamUsage?(body: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The same rewrite done on the request's bytes, without decoding or re-serializing it, when it can be
+   * (`inspected`: the body as inspected, exact in structure and keys); null when only `withStreamUsage` can.
+   */
+  withStreamUsageBytes?(raw: Buffer, inspected: Record<string, unknown>): Buffer | null;
   /** Writes an output-token limit into the body (the field this endpoint uses). */
   setMaxOutputTokens?(body: Record<string, unknown>, tokens: number): void;
 }

@@ -6,6 +6,9 @@ import {
 import { emptyUsage } from '../core/usage.js';
 import type { Endpoint } from '../core/usage-event.js';
 import type { EndpointAdapter } from './endpoint-adapter.js';
+import { prependMember } from './json-splice.js';
+
+const INCLUDE_USAGE_MEMBER = '"stream_options":{"include_usage":true}';
 
 /** Free token-counting calls: recorded (they are rate-limited upstream) with no tokens billed. */
 const countTokensAdapter = (inspect: EndpointAdapter['inspect']): EndpointAdapter => ({
@@ -29,7 +32,8 @@ export const ENDPOINT_ADAPTERS: Partial<Record<Endpoint, EndpointAdapter>> = {
     parseUsage: convertChatUsage,
     createStreamMeter: createOpenAIChatStreamMeter,
     // Without include_usage an OpenAI stream carries no usage at all; ask for it and hide it again.
-    streamUpstreamBody: (body, info) => (info.clientWantsUsage ? null : withIncludeUsage(body)),
+    withStreamUsage: withIncludeUsage,
+    withStreamUsageBytes: (raw, inspected) => ('stream_options' in inspected ? null : prependMember(raw, INCLUDE_USAGE_MEMBER)),
     setMaxOutputTokens: setChatMaxTokens,
   },
   responses: {

@@ -23,9 +23,12 @@ export function hasNonAscii(text: string | null): boolean {
   return false;
 }
 
-/** A request body inspected from its bytes; `exact` is the decoded parse when it was needed or free (ASCII body). */
+/** A request body inspected from its bytes. */
 export interface InspectedBody {
   info: RequestInfo;
+  /** The body parsed from its bytes: exact structure, keys and ASCII strings; for reading, not for sending. */
+  fast: Record<string, unknown>;
+  /** The body parsed from its decoded text when that was needed or free (an ASCII body: `fast` itself). */
   exact: Record<string, unknown> | null;
 }
 
@@ -38,11 +41,12 @@ export interface InspectedBody {
 export function inspectBodyBytes(adapter: EndpointAdapter, raw: Buffer): InspectedBody | null {
   const fast = parseJsonBytes(raw);
   if (fast === null || typeof fast !== 'object' || Array.isArray(fast)) return null;
-  const info = adapter.inspect(fast as Record<string, unknown>);
-  if (isAscii(raw)) return { info, exact: fast as Record<string, unknown> };
-  if (!inspectedStringsNonAscii(info)) return { info, exact: null };
+  const object = fast as Record<string, unknown>;
+  const info = adapter.inspect(object);
+  if (isAscii(raw)) return { info, fast: object, exact: object };
+  if (!inspectedStringsNonAscii(info)) return { info, fast: object, exact: null };
   const exact = parseDecoded(raw);
-  return { info: { ...adapter.inspect(exact), footprint: info.footprint }, exact };
+  return { info: { ...adapter.inspect(exact), footprint: info.footprint }, fast: object, exact };
 }
 
 /** The body parsed from its decoded UTF-8 text: exact strings, fit to change and re-serialize. */

@@ -52,14 +52,11 @@ export function createMeteredFetch(options: MeteredFetchOptions): FetchLike {
     const info = inspected?.info ?? adapter.inspect(body);
     let sendBody = init?.body;
     let dropUsageChunk = false;
-    if (info.stream && adapter.streamUpstreamBody) {
-      // As at the gateway: ask for the usage chunk, and hide it from a caller who did not ask.
-      const rewritten = adapter.streamUpstreamBody(body, info);
-      if (rewritten) {
-        sendBody = JSON.stringify(rewritten);
-        dropUsageChunk = !info.clientWantsUsage;
-        headers.delete('content-length');
-      }
+    if (info.stream && !info.clientWantsUsage && adapter.withStreamUsage) {
+      // As at the gateway: ask for the usage chunk, and hide it from the caller, who did not ask.
+      sendBody = JSON.stringify(adapter.withStreamUsage(body));
+      dropUsageChunk = true;
+      headers.delete('content-length');
     }
     const ts = Date.now();
     const startedAt = performance.now();

@@ -96,6 +96,17 @@ test('non-ASCII requests: user and metadata recorded exactly, bodies reach upstr
   }
 });
 
+test('a stream with its own stream_options keeps them when the gateway adds include_usage', async () => {
+  const stream = await client.chat.completions.create({
+    model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Name a colour.' }], stream: true, stream_options: { include_obfuscation: false },
+  });
+  let sawUsage = false;
+  for await (const chunk of stream) if (chunk.usage) sawUsage = true;
+  assert.equal(sawUsage, false);
+  const upstreamBody = stack.sim.stats().lastRequest!.body as { stream_options?: Record<string, unknown> };
+  assert.deepEqual(upstreamBody.stream_options, { include_obfuscation: false, include_usage: true });
+});
+
 test('a caller that asks for stream usage gets it, with the cost under a tokenmeter key', async () => {
   const stream = await client.chat.completions
     .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Name three colours.' }], stream: true, stream_options: { include_usage: true } })
