@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { UsageEvent } from '../../core/usage-event.js';
+import { encodeEventInto } from './sqlite-row-codec.js';
 
 /** What the append worker is started with: the database file and the ledger options it opens it with. */
 export interface AppendWorkerData {
@@ -7,8 +8,12 @@ export interface AppendWorkerData {
   options: Record<string, unknown>;
 }
 
-/** Main thread -> worker. */
-export type AppendWorkerRequest = { kind: 'append'; seq: number; events: readonly UsageEvent[] } | { kind: 'close' };
+/**
+ * Main thread -> worker. A batch travels as its rows' column values in one flat array (EVENT_COLUMNS order, as
+ * inserted): cloning that costs ~3 µs per event on the caller's thread, cloning the event objects ~8 µs (every
+ * property name is serialized with every object).
+ */
+export type AppendWorkerRequest = { kind: 'append'; seq: number; rows: Array<string | number | null> } | { kind: 'close' };
 
 /** Worker -> main thread: the outcome of one append, or that the worker's database is closed. */
 export type AppendWorkerReply =
@@ -46,8 +51,10 @@ export class SqliteAppendThread {
     return new Promise<void>((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       if (this.pending.size === 1) worker.ref();
-      // Structured clone (~2 µs/event here) is the only cost left on the caller's thread.
-      worker.postMessage({ kind: 'append', seq, events } satisfies AppendWorkerRequest);
+      // Encoding and cloning the rows is the only cost left on the caller's thread.
+      const rows: Array<string | number | null> = [];
+      for (const event of events) encodeEventInto(event, rows);
+      worker.postMessage({ kind: 'append', seq, rows } satisfies AppendWorkerRequest);
     });
   }
 

@@ -3,6 +3,8 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AppendWorkerData, AppendWorkerReply, AppendWorkerRequest } from './sqlite-append-thread.js';
 import { SqliteLedger } from './sqlite-ledger.js';
+import { decodeEventRow, EVENT_COLUMNS } from './sqlite-row-codec.js';
+import type { UsageEvent } from '../../core/usage-event.js';
 
 // Worker side of SqliteAppendThread: one connection to the ledger file, batches applied in arrival order.
 
@@ -27,7 +29,9 @@ port.on('message', (request: AppendWorkerRequest) => {
     });
     return;
   }
-  ledger.append(request.events).then(
+  const events: UsageEvent[] = [];
+  for (let at = 0; at < request.rows.length; at += EVENT_COLUMNS.length) events.push(decodeEventRow(request.rows.slice(at, at + EVENT_COLUMNS.length)));
+  ledger.append(events).then(
     () => port.postMessage({ kind: 'appended', seq: request.seq } satisfies AppendWorkerReply),
     (error: Error & { code?: string }) =>
       port.postMessage({
