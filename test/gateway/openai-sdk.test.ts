@@ -94,6 +94,13 @@ test('non-ASCII requests: user and metadata recorded exactly, bodies reach upstr
     // The footprint estimate counts the UTF-8 bytes of non-ASCII text (here 93 bytes): ceil(93 / 4).
     assert.equal(event.footprint!.lastUser, Math.ceil(Buffer.byteLength(content) / 4));
   }
+  // A model name outside ASCII, in the request and in the answer, is recorded exactly (and is unpriced).
+  const { response, data } = await client.chat.completions.create({ model: 'modèle-privé', messages: [{ role: 'user', content }] }).withResponse();
+  assert.equal(data.model, 'modèle-privé');
+  const event = await find(response.headers.get('x-tokenmeter-request-id')!);
+  assert.equal(event.requestedModel, 'modèle-privé');
+  assert.equal(event.servedModel, 'modèle-privé');
+  assert.equal(event.cost, null);
 });
 
 test('a stream with its own stream_options keeps them when the gateway adds include_usage', async () => {
