@@ -8,7 +8,8 @@ import type { RequestInfo, EndpointAdapter } from '../providers/endpoint-adapter
 import type { VirtualKeyRecord } from '../store/key-store.js';
 import type { RouteSpec } from './routes.js';
 import type { GatewayContext } from './gateway-context.js';
-import type { SpendTicket } from './spend-control.js';
+import { NO_TICKET, type SpendTicket } from './spend-control.js';
+import { parseDecoded, type InspectedBody } from '../providers/inspect-body-bytes.js';
 
 /** State of one metered call, carried from parse to settle. */
 export interface CallState {
@@ -31,6 +32,40 @@ export interface CallState {
   ticket: SpendTicket;
   /** The body object was changed (reroute, output cap) and must be re-serialized. */
   bodyChanged: boolean;
+}
+
+/**
+ * The CallState of a request: its body object is parsed from the decoded text on first use (reroute, retries,
+ * stream usage, input caps), since inspection reads the bytes. A class with the getter on its prototype, not an
+ * object literal with a getter (a closure per call over the request's scope): with that literal the gateway ran
+ * 15-17 full GCs instead of 6 in a 12 s one-connection benchmark run, and its p99 there went from 3.2-4.6 ms to 9-12 ms.
+ */
+export class MeteredCall implements CallState {
+  key: VirtualKeyRecord | null = null;
+  ticket: SpendTicket = NO_TICKET;
+  bodyChanged = false;
+  readonly inspected: Record<string, unknown>;
+  readonly info: RequestInfo;
+  private exact: Record<string, unknown> | null;
+
+  constructor(
+    public id: string,
+    public ts: number,
+    public startedAt: number,
+    public route: RouteSpec,
+    public rawBody: Buffer,
+    inspected: InspectedBody,
+    public adapter: EndpointAdapter,
+    public record: CallRecord,
+  ) {
+    this.inspected = inspected.fast;
+    this.info = inspected.info;
+    this.exact = inspected.exact;
+  }
+
+  get body(): Record<string, unknown> {
+    return (this.exact ??= parseDecoded(this.rawBody));
+  }
 }
 
 /**

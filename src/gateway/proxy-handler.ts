@@ -8,14 +8,13 @@ import { newEventId } from '../store/event-id.js';
 import { GatewayError } from './error-catalog.js';
 import { EventEmitter } from 'node:events';
 import { readBody } from './read-body.js';
-import { inspectBodyBytes, parseDecoded, type InspectedBody } from '../providers/inspect-body-bytes.js';
+import { inspectBodyBytes, type InspectedBody } from '../providers/inspect-body-bytes.js';
 import type { RouteSpec } from './routes.js';
 import { upstreamUrl, type GatewayContext } from './gateway-context.js';
 import { buildUpstreamHeaders } from './upstream-headers.js';
 import type { UpstreamResponse } from './upstream-client.js';
-import { NO_TICKET } from './spend-control.js';
 import { admit } from './admit-call.js';
-import { recordFailedAttempt, settle, upstreamErrorType, type CallState } from './call-state.js';
+import { MeteredCall, recordFailedAttempt, settle, upstreamErrorType, type CallState } from './call-state.js';
 import { forwardWhole, passThrough } from './forward-whole.js';
 import { forwardStream } from './forward-stream.js';
 import { sendError } from './send-error.js';
@@ -47,8 +46,6 @@ async function parseCall(req: IncomingMessage, route: RouteSpec, ctx: GatewayCon
   }
   if (!inspected) throw new GatewayError('invalid_request', 'request body must be a JSON object');
   const { info } = inspected;
-  // Decoded and parsed again only when something reads or changes the body (stream usage, reroute, retries).
-  let exact = inspected.exact;
   if (route.requiresModel && !info.model) {
     throw new GatewayError('missing_model', 'the request has no "model"; name the model to call (for example "gpt-4o-mini")', 'model');
   }
@@ -75,12 +72,7 @@ async function parseCall(req: IncomingMessage, route: RouteSpec, ctx: GatewayCon
     requestText: ctx.config.privacy.captureText ? rawBody.toString('utf8') : null,
     responseText: null,
   };
-  return {
-    id, ts, startedAt, route, rawBody, inspected: inspected.fast, info, adapter, record, key: null, ticket: NO_TICKET, bodyChanged: false,
-    get body() {
-      return (exact ??= parseDecoded(rawBody));
-    },
-  };
+  return new MeteredCall(id, ts, startedAt, route, rawBody, inspected, adapter, record);
 }
 
 async function forward(req: IncomingMessage, res: ServerResponse, call: CallState, ctx: GatewayContext): Promise<void> {
