@@ -21,7 +21,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/tokenmeter-instructions-XXXXXX")
 MOCK="" GW=""
 cleanup() { for p in $GW $MOCK; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
-node "$SHARED/make-body.mjs" "$WORK/bodies" >/dev/null
+node "$SHARED/make-body.mjs" "$WORK/bodies" >/dev/null 2>&1
 MOCK_PORT=$MP node "$SHARED/mock-upstream.mjs" >/dev/null 2>&1 & MOCK=$!
 GWCMD=${GWCMD:-node $ROOT/dist/src/cli/main.js start --port $GP --db $WORK/ledger.db --openai-url http://127.0.0.1:$MP/v1}
 # shellcheck disable=SC2086 # GWCMD is a command line
@@ -30,10 +30,10 @@ GWCMD=${GWCMD:-node $ROOT/dist/src/cli/main.js start --port $GP --db $WORK/ledge
 for _ in $(seq 600); do curl -s -o /dev/null "http://127.0.0.1:$GP/" && break; sleep 0.2; done
 load() { node "$HERE/instructions-client.mjs" "http://127.0.0.1:$GP/v1/chat/completions" "$WORK/bodies/chat.json" "$1" 16; }
 load "$W"
-callgrind_control -i on "$GW" >/dev/null
+callgrind_control -i on "$GW" >/dev/null 2>&1
 load "$N"
-callgrind_control -i off "$GW" >/dev/null
-callgrind_control -d "$GW" >/dev/null
+callgrind_control -i off "$GW" >/dev/null 2>&1
+callgrind_control -d "$GW" >/dev/null 2>&1
 dump=$(ls -S "$WORK"/cg.out* | head -1)
 callgrind_annotate --inclusive=no --threshold=100 "$dump" 2>/dev/null | awk -v n="$N" '
   /file:function/ { body = 1; next }
