@@ -9,6 +9,7 @@
 #   GWCMD="node ../shared/bench/gateways/passthrough.mjs" bash bench/instructions.sh   # the bare proxy
 #
 # Env: N=2000 measured requests after W=1000 warm-up ones, 16 in flight, the shared bench's chat body and mock.
+# KEEP_DUMP=DIR keeps the callgrind dumps (callgrind_annotate --inclusive=no DIR/cg.out.1 lists the hot functions).
 # Needs valgrind (Debian package) and ../shared/bench (or TOKENMETER_SHARED_BENCH). Takes ~1-2 min.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/tokenmeter-instructions-XXXXXX")
 MOCK="" GW=""
 cleanup() { for p in $GW $MOCK; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
 trap cleanup EXIT
+[ -n "${KEEP_DUMP:-}" ] && trap 'cp "$WORK"/cg.out* "$KEEP_DUMP"/ 2>/dev/null; cleanup' EXIT
 node "$SHARED/make-body.mjs" "$WORK/bodies" >/dev/null 2>&1
 MOCK_PORT=$MP node "$SHARED/mock-upstream.mjs" >/dev/null 2>&1 & MOCK=$!
 GWCMD=${GWCMD:-node $ROOT/dist/src/cli/main.js start --port $GP --db $WORK/ledger.db --openai-url http://127.0.0.1:$MP/v1}
