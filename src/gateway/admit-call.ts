@@ -27,9 +27,7 @@ export async function admit(req: IncomingMessage, call: CallState, ctx: GatewayC
       subject: { attribution: call.record.attribution, keyId: key?.id ?? null, model: call.info.model },
       provider: call.route.family,
       endpoint: call.route.endpoint,
-      get body() {
-        return call.body; // parsed from the decoded text only if a policy reads it
-      },
+      bodySource: call,
       rawBodyLength: call.rawBody.length,
       mayWriteCache: call.route.family === 'anthropic' ? call.rawBody.includes('cache_control') : true,
       maxOutputTokens: call.info.maxOutputTokens,

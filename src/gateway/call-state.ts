@@ -11,44 +11,27 @@ import type { GatewayContext } from './gateway-context.js';
 import { NO_TICKET, type SpendTicket } from './spend-control.js';
 import { parseDecoded, type InspectedBody } from '../providers/inspect-body-bytes.js';
 
-/** State of one metered call, carried from parse to settle. */
-export interface CallState {
-  /** Id of the current attempt (changes on a retry). */
-  id: string;
-  ts: number;
-  startedAt: number;
-  route: RouteSpec;
-  /** The request body, parsed from its decoded text on first use (fit to change and re-serialize). */
-  body: Record<string, unknown>;
-  /** The body as inspected from its bytes (providers/inspect-body-bytes.ts): exact structure and keys. */
-  inspected: Record<string, unknown>;
-  rawBody: Buffer;
-  info: RequestInfo;
-  adapter: EndpointAdapter;
-  record: CallRecord;
-  /** The caller's virtual key, null in open mode. */
-  key: VirtualKeyRecord | null;
-  /** Spend-control hold to settle when the call ends. */
-  ticket: SpendTicket;
-  /** The body object was changed (reroute, output cap) and must be re-serialized. */
-  bodyChanged: boolean;
-}
-
 /**
- * The CallState of a request: its body object is parsed from the decoded text on first use (reroute, retries,
- * stream usage, input caps), since inspection reads the bytes. A class with the getter on its prototype, not an
- * object literal with a getter (a closure per call over the request's scope): with that literal the gateway ran
- * 15-17 full GCs instead of 6 in a 12 s one-connection benchmark run, and its p99 there went from 3.2-4.6 ms to 9-12 ms.
+ * State of one metered call, carried from parse to settle. The body object is parsed from the decoded text on first
+ * use (reroute, retries, stream usage, input caps), since inspection reads the bytes. A class with the getter on its
+ * prototype, not an object literal with a getter (a closure per call over the request's scope): with that literal
+ * the gateway ran 15-17 full GCs instead of 6 in a 12 s one-connection benchmark run, and its p99 there went from
+ * 3.2-4.6 ms to 9-12 ms.
  */
-export class MeteredCall implements CallState {
+export class CallState {
+  /** The caller's virtual key, null in open mode. */
   key: VirtualKeyRecord | null = null;
+  /** Spend-control hold to settle when the call ends. */
   ticket: SpendTicket = NO_TICKET;
+  /** The body object was changed (reroute, output cap) and must be re-serialized. */
   bodyChanged = false;
-  readonly inspected: Record<string, unknown>;
+  /** The body as parsed from its bytes (providers/inspect-body-bytes.ts): exact structure and keys; for reading. */
+  readonly inspectedBody: Record<string, unknown>;
   readonly info: RequestInfo;
   private exact: Record<string, unknown> | null;
 
   constructor(
+    /** Id of the current attempt (changes on a retry). */
     public id: string,
     public ts: number,
     public startedAt: number,
@@ -58,11 +41,12 @@ export class MeteredCall implements CallState {
     public adapter: EndpointAdapter,
     public record: CallRecord,
   ) {
-    this.inspected = inspected.fast;
+    this.inspectedBody = inspected.fast;
     this.info = inspected.info;
     this.exact = inspected.exact;
   }
 
+  /** The request body parsed from its decoded text (exact strings), fit to change and re-serialize. */
   get body(): Record<string, unknown> {
     return (this.exact ??= parseDecoded(this.rawBody));
   }

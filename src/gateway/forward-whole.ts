@@ -39,27 +39,37 @@ export async function forwardWhole(res: ServerResponse, call: CallState, ctx: Ga
   ctx.sink.enqueue(event);
 }
 
+interface AnswerReading {
+  parsed: ParsedUsage | null;
+  errorType: string | null;
+}
+
 /**
- * Usage (2xx) or error type read from the answer, parsed from its bytes like the request (an LLM answer is rarely
- * pure ASCII: curly quotes, dashes, other scripts); decoded and parsed again only if a string read from it is not ASCII.
+ * Usage (2xx) or error type of the answer, parsed from its bytes like the request (an LLM answer is rarely pure
+ * ASCII: curly quotes, dashes, other scripts); read again from the decoded text only when a string it took from a
+ * non-ASCII answer is not ASCII itself.
  */
-function readAnswer(payload: Buffer, ok: boolean, adapter: EndpointAdapter, status: number): { parsed: ParsedUsage | null; errorType: string | null } {
-  let json: unknown = null;
+function readAnswer(payload: Buffer, ok: boolean, adapter: EndpointAdapter, status: number): AnswerReading {
+  let json: unknown;
   try {
     json = parseJsonBytes(payload);
   } catch {
-    return { parsed: null, errorType: ok ? null : upstreamErrorType(null, status) }; // not JSON (an HTML error page from a proxy): passed through untouched
+    return readJson(null, ok, adapter, status); // not JSON (an HTML error page from a proxy): passed through untouched
   }
-  const ascii = isAscii(payload);
-  if (!ok) {
-    const errorType = upstreamErrorType(json, status);
-    return { parsed: null, errorType: ascii || !hasNonAscii(errorType) ? errorType : upstreamErrorType(JSON.parse(bodyText(payload)), status) };
-  }
-  const parsed = json ? adapter.parseUsage(json) : null;
-  if (ascii || !parsed || !(hasNonAscii(parsed.servedModel) || hasNonAscii(parsed.serviceTier) || hasNonAscii(JSON.stringify(parsed.raw) ?? null))) {
-    return { parsed, errorType: null };
-  }
-  return { parsed: adapter.parseUsage(JSON.parse(bodyText(payload))), errorType: null };
+  const reading = readJson(json, ok, adapter, status);
+  if (isAscii(payload) || !readingHasNonAscii(reading)) return reading;
+  return readJson(JSON.parse(bodyText(payload)), ok, adapter, status);
+}
+
+function readJson(json: unknown, ok: boolean, adapter: EndpointAdapter, status: number): AnswerReading {
+  if (!ok) return { parsed: null, errorType: upstreamErrorType(json, status) };
+  return { parsed: json ? adapter.parseUsage(json) : null, errorType: null };
+}
+
+function readingHasNonAscii({ parsed, errorType }: AnswerReading): boolean {
+  if (hasNonAscii(errorType)) return true;
+  if (!parsed) return false;
+  return hasNonAscii(parsed.servedModel) || hasNonAscii(parsed.serviceTier) || hasNonAscii(JSON.stringify(parsed.raw) ?? null);
 }
 
 export async function passThrough(req: IncomingMessage, res: ServerResponse, route: RouteSpec, ctx: GatewayContext): Promise<void> {
@@ -71,4 +81,3 @@ export async function passThrough(req: IncomingMessage, res: ServerResponse, rou
   res.writeHead(upstream.status, out);
   res.end(payload);
 }
-

@@ -14,7 +14,7 @@ import { upstreamUrl, type GatewayContext } from './gateway-context.js';
 import { buildUpstreamHeaders } from './upstream-headers.js';
 import type { UpstreamResponse } from './upstream-client.js';
 import { admit } from './admit-call.js';
-import { MeteredCall, recordFailedAttempt, settle, upstreamErrorType, type CallState } from './call-state.js';
+import { CallState, recordFailedAttempt, settle, upstreamErrorType } from './call-state.js';
 import { forwardWhole, passThrough } from './forward-whole.js';
 import { forwardStream } from './forward-stream.js';
 import { sendError } from './send-error.js';
@@ -72,7 +72,7 @@ async function parseCall(req: IncomingMessage, route: RouteSpec, ctx: GatewayCon
     requestText: ctx.config.privacy.captureText ? rawBody.toString('utf8') : null,
     responseText: null,
   };
-  return new MeteredCall(id, ts, startedAt, route, rawBody, inspected, adapter, record);
+  return new CallState(id, ts, startedAt, route, rawBody, inspected, adapter, record);
 }
 
 async function forward(req: IncomingMessage, res: ServerResponse, call: CallState, ctx: GatewayContext): Promise<void> {
@@ -85,13 +85,9 @@ async function forward(req: IncomingMessage, res: ServerResponse, call: CallStat
   let attemptOnModel = 1;
   const firstId = call.id;
   for (;;) {
-    let upstreamBody: Buffer | string = call.bodyChanged ? JSON.stringify(call.body) : call.rawBody;
+    // A stream whose caller did not ask for usage asks upstream for it; the usage chunk is hidden from the caller.
     const dropUsageChunk = info.stream && !info.clientWantsUsage && adapter.withStreamUsage !== undefined;
-    if (dropUsageChunk) {
-      // Ask upstream for the usage chunk (and hide it from the caller): on the bytes when the body is unchanged.
-      const spliced = call.bodyChanged ? null : adapter.withStreamUsageBytes?.(call.rawBody, call.inspected) ?? null;
-      upstreamBody = spliced ?? JSON.stringify(adapter.withStreamUsage!(call.body));
-    }
+    const upstreamBody = dropUsageChunk ? bodyWithStreamUsage(call) : call.bodyChanged ? JSON.stringify(call.body) : call.rawBody;
     const headers = buildUpstreamHeaders(req.headers, route.family, ctx.serverKeys[route.family], Buffer.byteLength(upstreamBody));
     // undici accepts an EventEmitter as its abort signal: ~10 µs CPU per call cheaper than an AbortController.
     const abort = new EventEmitter();
@@ -172,4 +168,11 @@ async function forward(req: IncomingMessage, res: ServerResponse, call: CallStat
     response.setHeader('x-tokenmeter-request-id', call.id);
     return true;
   }
+}
+
+/** The body asking upstream for stream usage: spliced into the bytes when the body is unchanged, else re-serialized. */
+function bodyWithStreamUsage(call: CallState): Buffer | string {
+  const { adapter } = call;
+  const spliced = call.bodyChanged ? null : adapter.withStreamUsageBytes?.(call.rawBody, call.inspectedBody) ?? null;
+  return spliced ?? JSON.stringify(adapter.withStreamUsage!(call.body));
 }

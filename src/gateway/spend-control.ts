@@ -33,7 +33,8 @@ export interface SpendRequest {
   subject: RequestSubject;
   provider: string;
   endpoint: string;
-  body: Record<string, unknown>;
+  /** Holds the request body (the CallState): read only by input caps, since reading it may parse the decoded body. */
+  bodySource: { readonly body: Record<string, unknown> };
   rawBodyLength: number;
   mayWriteCache: boolean;
   maxOutputTokens: number | null;
@@ -110,7 +111,7 @@ export class SpendControl {
     const { subject } = request;
     const headers: Record<string, string> = {};
     if (policies.inputCaps.length > 0) {
-      const inputTokens = estimateTokens(collectPromptText(request.body));
+      const inputTokens = estimateTokens(collectPromptText(request.bodySource.body));
       const decision = checkInputCaps(policies.inputCaps, subject, inputTokens);
       if (decision.kind === 'deny') throw denialError(decision);
       if (decision.kind === 'trim') {

@@ -1,19 +1,8 @@
-import type { PromptFootprint } from '../core/usage-event.js';
+import type { RequestInspection } from './request-inspection.js';
 import type { ParsedUsage, StreamMeter, StreamMeterOptions } from './types.js';
 
-/** What the gateway reads from a request body before forwarding it. */
-export interface RequestInfo {
-  model: string | null;
-  stream: boolean;
-  /** OpenAI chat: the caller asked for the usage chunk itself. */
-  clientWantsUsage: boolean;
-  /** Completions asked for (OpenAI chat `n`), 1 elsewhere. */
-  choices: number;
-  maxOutputTokens: number | null;
-  footprint: PromptFootprint | null;
-  user: string | null;
-  metadata: Record<string, string> | null;
-}
+/** What the gateway reads from a request body before forwarding it (the adapters' inspection result). */
+export type RequestInfo = RequestInspection;
 
 /** How one endpoint is inspected and metered; implemented by the provider adapters. */
 export interface EndpointAdapter {

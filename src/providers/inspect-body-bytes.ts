@@ -7,7 +7,7 @@ import type { EndpointAdapter, RequestInfo } from './endpoint-adapter.js';
  * ASCII, so the structure, numbers and ASCII strings come out exact, and a multi-byte character inside a string
  * comes out as one latin1 character per byte. Enough to inspect a request (model, flags, caps, lengths for the
  * footprint estimate) without decoding the whole body: with 26 multi-byte characters in a 5.5 KB body that saves
- * ~7 µs and an 11 KB two-byte string per request. Strings from a non-ASCII body are not
+ * 4-7 µs (bench/hotpath-bench.mjs) and an 11 KB two-byte string per request. Strings from a non-ASCII body are not
  * exact (`hasNonAscii` tells which to re-read), and a body to re-serialize must be parsed from its decoded text.
  * Accepts exactly what JSON.parse of the decoded text accepts: bytes >= 0x80 are legal inside JSON strings either
  * way (invalid UTF-8 there is replaced by Node's decoder, not rejected), and illegal anywhere else.

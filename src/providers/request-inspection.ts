@@ -8,9 +8,9 @@ export interface RequestInspection {
   stream: boolean;
   /** The caller will get usage without help: always, except an OpenAI chat stream without include_usage. */
   clientWantsUsage: boolean;
-  /** Upper bound of billed output tokens (cap x choices), 0 for embeddings, null when uncapped. */
   /** Completions asked for (OpenAI chat `n`), 1 elsewhere. */
   choices: number;
+  /** Upper bound of billed output tokens (cap x choices), 0 for embeddings, null when uncapped. */
   maxOutputTokens: number | null;
   footprint: PromptFootprint;
   /** End-user id the caller sent (`user`, `safety_identifier`, Anthropic `metadata.user_id`). */
