@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Micro-benchmarks of gateway hot-path choices, measured in isolation (steadier than the end-to-end harness
 // on a shared machine). Run after `npm run build`:  node bench/hotpath-bench.mjs [--body FILE] [--quick]
-//   1. request-body decoding before JSON.parse: Buffer#toString('utf8') vs bodyText() (src/gateway/read-body.ts)
+//   1. request-body decoding before JSON.parse: Buffer#toString('utf8') vs bodyText() (src/providers/utf8-text.ts)
+//      vs no decoding (parseJsonBytes, src/providers/inspect-body-bytes.ts)
 //   2. one upstream call through undici (client-side CPU per request, 16 in flight, against a local upstream in a
 //      child process): no signal, an AbortController signal (what the proxy passes today), an EventEmitter signal
 //   3. handing ledger events to the append thread: structured clone per event
@@ -20,6 +21,7 @@ const { bodyText } = await import(new URL('providers/utf8-text.js', dist).href).
   console.error('dist/ not found: run `npm run build` first');
   process.exit(1);
 });
+const { parseJsonBytes } = await import(new URL('providers/inspect-body-bytes.js', dist).href);
 const { Agent } = await import('undici');
 
 // The shared bench body when ../shared/bench is present (5,480 bytes, 21 non-ASCII characters), else a similar one.
@@ -66,6 +68,9 @@ const parseStr = best(() => JSON.parse(body.toString('utf8')), n1);
 const parseFast = best(() => JSON.parse(bodyText(body)), n1);
 console.log(`   decode        toString('utf8') ${fmt(toStr)}   bodyText ${fmt(fast)}`);
 console.log(`   decode+parse  toString('utf8') ${fmt(parseStr)}   bodyText ${fmt(parseFast)}   saves ${fmt(parseStr - parseFast)} per request`);
+// What the gateway does since it inspects requests from their bytes (src/providers/inspect-body-bytes.ts).
+const parseBytes = best(() => parseJsonBytes(body), n1);
+console.log(`   latin1+parse  parseJsonBytes   ${fmt(parseBytes)}   saves ${fmt(parseFast - parseBytes)} per request over bodyText`);
 
 console.log('\n2. one upstream call via undici, client CPU per request (median of rounds, 16 in flight)');
 const upstream = fork(new URL('hotpath-upstream.mjs', import.meta.url), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });

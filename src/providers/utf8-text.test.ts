@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bodyText } from './utf8-text.js';
-import { hasNonAscii, parseJsonBytes } from './inspect-body-bytes.js';
 
 const samples: Record<string, Buffer> = {
   empty: Buffer.alloc(0),
@@ -28,48 +27,3 @@ test('bodyText: works on a Buffer that is a slice of a larger pool', () => {
   assert.equal(bodyText(slice), '{"content":"4°C €"}');
   assert.deepEqual(JSON.parse(bodyText(slice)), { content: '4°C €' });
 });
-
-test('parseJsonBytes: accepts and rejects exactly what JSON.parse(bodyText()) does, same structure and ASCII values', () => {
-  const more: Record<string, Buffer> = {
-    ...samples,
-    rawMultibyteOutsideString: Buffer.from('{"a":1€}'),
-    multibyteKey: Buffer.from('{"clé":"valeur","n":[1,2.5e3,true,null]}'),
-    escapes: Buffer.from('{"a":"caf\\u00e9 \\u20ac \\n \\"q\\"","b":"\\ud83d\\ude80"}'),
-    c1Controls: Buffer.from('{"a":"\u0085\u009f"}'),
-    truncated: Buffer.from('{"model":"gpt-4o","messages":[{"role":"user","content":"é'),
-    trailingComma: Buffer.from('{"a":1,}'),
-  };
-  for (const [name, buffer] of Object.entries(more)) {
-    let expected: unknown;
-    let expectedError = false;
-    try {
-      expected = JSON.parse(bodyText(buffer));
-    } catch {
-      expectedError = true;
-    }
-    if (expectedError) {
-      assert.throws(() => parseJsonBytes(buffer), SyntaxError, name);
-      continue;
-    }
-    const fast = parseJsonBytes(buffer);
-    // Re-encoding every latin1 string of the fast parse as bytes gives back the UTF-8 of the decoded value.
-    assert.deepEqual(relatin1(fast), expected, name);
-  }
-  assert.deepEqual(parseJsonBytes(Buffer.from('{"model":"gpt-4o-mini","n":2,"stream":true}')), { model: 'gpt-4o-mini', n: 2, stream: true });
-});
-
-test('hasNonAscii', () => {
-  assert.equal(hasNonAscii(null), false);
-  assert.equal(hasNonAscii('gpt-4o-mini'), false);
-  assert.equal(hasNonAscii('caf\u00e9'), true);
-  assert.equal(hasNonAscii('\u007f'), false);
-});
-
-/** Undoes the latin1 reading of strings (values and keys) that held raw UTF-8 bytes. */
-function relatin1(value: unknown): unknown {
-  const fix = (text: string) => (/^[\u0000-\u00ff]*$/.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text);
-  if (typeof value === 'string') return fix(value);
-  if (Array.isArray(value)) return value.map(relatin1);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [fix(k), relatin1(v)]));
-  return value;
-}
