@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { spendConfigSchema } from './spend-config-schema.js';
+import { DEFAULT_MAX_BATCH } from '../store/ledger-writer.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -60,7 +61,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   ledger: z
     .strictObject({
-      maxBatch: positiveInt.default(1000),
+      /** Events per batch; small batches die young in V8 (see LedgerWriterOptions.maxBatch). */
+      maxBatch: positiveInt.default(DEFAULT_MAX_BATCH),
       flushIntervalMs: positiveInt.default(50),
       maxQueue: positiveInt.default(100_000),
       /** What happens when the queue is full: flush at once (never lose) or drop and count. */
