@@ -100,3 +100,58 @@ test('an upstream that never answers gives 504 after the configured timeout', as
     await stack.close();
   }
 });
+
+test('a stream whose upstream goes silent for longer than upstreamTimeoutMs is cut and recorded as upstream_timeout', async () => {
+  const stack = await startStack({ simulator: { interChunkMs: 600 }, configYaml: 'server:\n  upstreamTimeoutMs: 150\n' });
+  try {
+    const openai = new OpenAI({ apiKey: 'k', baseURL: stack.openaiBase, maxRetries: 0 });
+    const started = Date.now();
+    await assert.rejects(async () => {
+      const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'Count slowly.' }] });
+      for await (const chunk of stream) void chunk;
+    });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 10_000, `cut after ${elapsed} ms, not after the whole answer (~30 s)`);
+    const [event] = await stack.events();
+    assert.equal(event!.errorType, 'upstream_timeout');
+    assert.equal(event!.estimated, true);
+  } finally {
+    await stack.close();
+  }
+});
+
+test('upstreamTimeoutMs limits silence, not length: a stream longer than it but never idle that long completes', async () => {
+  const stack = await startStack({ simulator: { interChunkMs: 30 }, configYaml: 'server:\n  upstreamTimeoutMs: 250\n' });
+  try {
+    const openai = new OpenAI({ apiKey: 'k', baseURL: stack.openaiBase, maxRetries: 0 });
+    const started = Date.now();
+    const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', stream: true, max_tokens: 60, messages: [{ role: 'user', content: 'Tell me a story about a meter.' }] });
+    let chunks = 0;
+    for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) chunks++;
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed > 500, `the stream took ${elapsed} ms, more than twice the timeout`);
+    assert.ok(chunks > 10);
+    const [event] = await stack.events();
+    assert.equal(event!.status, 200);
+    assert.equal(event!.errorType, null);
+    assert.equal(event!.estimated, false);
+  } finally {
+    await stack.close();
+  }
+});
+
+test('an OpenAI answer that never comes gives 504 upstream_timeout soon after upstreamTimeoutMs', async () => {
+  const stack = await startStack({ configYaml: 'server:\n  upstreamTimeoutMs: 200\n' });
+  try {
+    const openai = new OpenAI({ apiKey: 'k', baseURL: stack.openaiBase, maxRetries: 0 });
+    const started = Date.now();
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }, { headers: { 'x-simulator-fault': 'timeout' } }),
+      (error: any) => error instanceof OpenAI.APIError && error.status === 504 && (error.error as any)?.code === 'upstream_timeout',
+    );
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 200 && elapsed < 2_000, `answered after ${elapsed} ms`);
+  } finally {
+    await stack.close();
+  }
+});
