@@ -150,7 +150,7 @@ test('an OpenAI answer that never comes gives 504 upstream_timeout soon after up
       (error: any) => error instanceof OpenAI.APIError && error.status === 504 && (error.error as any)?.code === 'upstream_timeout',
     );
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 200 && elapsed < 2_000, `answered after ${elapsed} ms`);
+    assert.ok(elapsed >= 200 && elapsed < 3_000, `answered after ${elapsed} ms (undici checks its timers about once a second)`);
   } finally {
     await stack.close();
   }
