@@ -79,6 +79,11 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
   private readonly firstPageStmt: Database.Statement;
   private readonly nextPageStmt: Database.Statement;
   private readonly insertMany: Database.Transaction<(events: readonly UsageEvent[]) => void>;
+  /**
+   * Inserts a batch without RETURNING (~1 µs per event cheaper, measured at 85 rows per statement) when every id is new,
+   * the usual case; else throws SOME_ROWS_IGNORED and stores nothing, and the batch is inserted again with RETURNING.
+   */
+  private readonly insertAllOrNone: Database.Transaction<(events: readonly UsageEvent[]) => void>;
   private readonly appendThread: SqliteAppendThread | null;
   private readonly threadLagMs: number;
   /** The last append through the thread took longer than threadLagMs: write the next one here. */
@@ -108,6 +113,14 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
     this.nextPageStmt = db.prepare(
       `SELECT ${columns} FROM usage_events WHERE ts >= ? AND ts < ? AND (ts > ? OR id > ?) ORDER BY ts, id LIMIT ?`).raw(true);
     this.insertMany = db.transaction((events: readonly UsageEvent[]) => this.insertRows(events));
+    // Nested in insertMany, so a savepoint: throwing rolls back just these inserts.
+    this.insertAllOrNone = db.transaction((events: readonly UsageEvent[]) => {
+      let changes = 0;
+      this.forEachStatement(events, false, (stmt, params) => {
+        changes += stmt.run(params).changes;
+      });
+      if (changes !== events.length) throw SOME_ROWS_IGNORED;
+    });
   }
 
   /** Opens (creating the folder and file if needed) and migrates a ledger database; ':memory:' works too. */
@@ -242,29 +255,24 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
   }
 
   private insertRows(events: readonly UsageEvent[]): void {
-    const size = this.rowsPerStatement;
-    const params: Array<string | number | null> = [];
-    // Ids this transaction actually inserted (INSERT OR IGNORE ... RETURNING skips duplicates): only they roll up.
-    const inserted = new Set<string>();
-    let index = 0;
-    for (; index + size <= events.length; index += size) {
-      params.length = 0;
-      for (let i = index; i < index + size; i++) encodeEventInto(events[i]!, params);
-      for (const id of this.insertStatement(size).all(params) as string[]) inserted.add(id);
+    let inserted: Set<string> | null = null;
+    try {
+      this.insertAllOrNone(events);
+    } catch (error) {
+      if (error !== SOME_ROWS_IGNORED) throw error;
+      // The savepoint rolled back: insert again, learning which ids were new (RETURNING lists only those).
+      inserted = new Set<string>();
+      this.forEachStatement(events, true, (stmt, params) => {
+        for (const id of stmt.all(params) as string[]) inserted!.add(id);
+      });
+      if (inserted.size === 0) return;
     }
-    const rest = events.length - index;
-    if (rest > 0) {
-      params.length = 0;
-      for (let i = index; i < events.length; i++) encodeEventInto(events[i]!, params);
-      for (const id of this.insertStatement(rest).all(params) as string[]) inserted.add(id);
-    }
-    if (inserted.size === 0) return;
     const accumulator = new RollupAccumulator();
     let earliest = Infinity;
     let latest = -Infinity;
-    // The first occurrence of an id in the batch is the stored one; delete marks it taken.
     for (const event of events) {
-      if (!inserted.delete(event.id)) continue;
+      // The first occurrence of an id in the batch is the stored one; delete marks it taken.
+      if (inserted !== null && !inserted.delete(event.id)) continue;
       accumulator.add(event);
       if (event.ts < earliest) earliest = event.ts;
       if (event.ts > latest) latest = event.ts;
@@ -272,12 +280,26 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
     this.usageRollups.applyBatch(accumulator, earliest, latest);
   }
 
-  private insertStatement(rows: number): Database.Statement {
-    let stmt = this.insertStatements.get(rows);
+  /** Runs `each` with the multi-row INSERT statements (and their parameters) that store `events`. */
+  private forEachStatement(events: readonly UsageEvent[], returning: boolean, each: (stmt: Database.Statement, params: Array<string | number | null>) => void): void {
+    const size = this.rowsPerStatement;
+    const params: Array<string | number | null> = [];
+    for (let index = 0; index < events.length; index += size) {
+      const end = Math.min(events.length, index + size);
+      params.length = 0;
+      for (let i = index; i < end; i++) encodeEventInto(events[i]!, params);
+      each(this.insertStatement(end - index, returning), params);
+    }
+  }
+
+  private insertStatement(rows: number, returning: boolean): Database.Statement {
+    const key = returning ? -rows : rows;
+    let stmt = this.insertStatements.get(key);
     if (!stmt) {
       const values = new Array<string>(rows).fill(ROW_PLACEHOLDERS).join(',');
-      stmt = this.db.prepare(`INSERT OR IGNORE INTO usage_events (${EVENT_COLUMNS.join(',')}) VALUES ${values} RETURNING id`).pluck();
-      this.insertStatements.set(rows, stmt);
+      const sql = `INSERT OR IGNORE INTO usage_events (${EVENT_COLUMNS.join(',')}) VALUES ${values}`;
+      stmt = returning ? this.db.prepare(`${sql} RETURNING id`).pluck() : this.db.prepare(sql);
+      this.insertStatements.set(key, stmt);
     }
     return stmt;
   }
@@ -286,6 +308,9 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
     if (this.closed) throw new Error('the sqlite ledger is closed');
   }
 }
+
+/** Thrown (and caught) when an INSERT OR IGNORE skipped ids already stored: a retried batch, a duplicate id. */
+const SOME_ROWS_IGNORED = new Error('some rows were already stored');
 
 /** Page cache of the append thread's connection. */
 const APPEND_CACHE_KIB = 4_096;
