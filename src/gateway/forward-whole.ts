@@ -68,8 +68,7 @@ function readJson(json: unknown, ok: boolean, adapter: EndpointAdapter, status: 
 
 function readingHasNonAscii({ parsed, errorType }: AnswerReading): boolean {
   if (hasNonAscii(errorType)) return true;
-  if (!parsed) return false;
-  return hasNonAscii(parsed.servedModel) || hasNonAscii(parsed.serviceTier) || hasNonAscii(JSON.stringify(parsed.raw) ?? null);
+  return parsed !== null && (hasNonAscii(parsed.servedModel) || hasNonAscii(parsed.serviceTier) || hasNonAscii(parsed.raw));
 }
 
 export async function passThrough(req: IncomingMessage, res: ServerResponse, route: RouteSpec, ctx: GatewayContext): Promise<void> {

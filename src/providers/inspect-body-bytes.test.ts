@@ -45,6 +45,10 @@ test('hasNonAscii', () => {
   assert.equal(hasNonAscii('gpt-4o-mini'), false);
   assert.equal(hasNonAscii('caf\u00e9'), true);
   assert.equal(hasNonAscii('\u007f'), false);
+  assert.equal(hasNonAscii(42), false);
+  assert.equal(hasNonAscii({ prompt_tokens: 12, details: { cached_tokens: 0 }, tags: ['a', 'b'] }), false);
+  assert.equal(hasNonAscii({ details: { tier: 'priorit\u00e9' } }), true, 'a nested value');
+  assert.equal(hasNonAscii({ details: [{ 'cl\u00e9': 1 }] }), true, 'a key inside an array');
 });
 
 /** Undoes the latin1 reading of strings (values and keys) that held raw UTF-8 bytes. */

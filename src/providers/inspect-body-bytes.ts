@@ -16,10 +16,18 @@ export function parseJsonBytes(body: Buffer): unknown {
   return JSON.parse(body.toString('latin1'));
 }
 
-/** Whether a string has any character outside ASCII (false for null). */
-export function hasNonAscii(text: string | null): boolean {
-  if (text === null) return false;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return true;
+/**
+ * Whether a string, or any string or key inside an array or object, has a character outside ASCII (false for null
+ * and other values). Walks the value without serializing it.
+ */
+export function hasNonAscii(value: unknown): boolean {
+  if (typeof value === 'string') {
+    for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return true;
+    return false;
+  }
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasNonAscii);
+  for (const key in value) if (hasNonAscii(key) || hasNonAscii((value as Record<string, unknown>)[key])) return true;
   return false;
 }
 
@@ -55,7 +63,5 @@ export function parseDecoded(raw: Buffer): Record<string, unknown> {
 }
 
 function inspectedStringsNonAscii(info: RequestInfo): boolean {
-  if (hasNonAscii(info.model) || hasNonAscii(info.user)) return true;
-  if (info.metadata) for (const key in info.metadata) if (hasNonAscii(key) || hasNonAscii(info.metadata[key]!)) return true;
-  return false;
+  return hasNonAscii(info.model) || hasNonAscii(info.user) || hasNonAscii(info.metadata);
 }
