@@ -80,8 +80,9 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
   private readonly nextPageStmt: Database.Statement;
   private readonly insertMany: Database.Transaction<(events: readonly UsageEvent[]) => void>;
   /**
-   * Inserts a batch without RETURNING (~1 µs per event cheaper, measured at 85 rows per statement) when every id is new,
-   * the usual case; else throws SOME_ROWS_IGNORED and stores nothing, and the batch is inserted again with RETURNING.
+   * Inserts a batch without RETURNING when every id is new, the usual case (insert + commit ~1 of ~8 µs per event
+   * cheaper, measured alone with 85-row statements); else throws SOME_ROWS_IGNORED and stores nothing, and the batch
+   * is inserted again with RETURNING.
    */
   private readonly insertAllOrNone: Database.Transaction<(events: readonly UsageEvent[]) => void>;
   private readonly appendThread: SqliteAppendThread | null;
