@@ -55,7 +55,11 @@ say "gateways: $GATEWAYS; levels json=[$LEVELS] stream=[$STREAM_LEVELS]; ${DURAT
 say "about $(( per_gw * $(wc -w <<<"$GATEWAYS") / 60 + 1 )) min of load; results in $OUT"
 say "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), node $(node -v)"
 
+# Ticks of one field of /proc/stat's all-cores line (the label is field 1: 8 = softirq, 9 = steal).
+stat_ticks() { awk -v col="$1" '/^cpu / {print $col; exit}' /proc/stat; }
+clk_tck=$(getconf CLK_TCK)
 dirs=()
+cpu_notes=()
 for gw in $GATEWAYS; do
   case $gw in
     passthrough) spec=$SHARED/gateways/passthrough.sh ;;
@@ -63,10 +67,17 @@ for gw in $GATEWAYS; do
     *) spec=$gw; gw=$(basename "$gw" .sh) ;;
   esac
   say "run-peer.sh $spec"
+  steal0=$(stat_ticks 9) softirq0=$(stat_ticks 8) t0=$(date +%s.%N)
   OUT_DIR=$OUT/$gw bash "$SHARED/run-peer.sh" "$spec"
   dirs+=("$OUT/$gw")
+  # The harness's "other CPU" counts steal (the hypervisor running someone else on our vCPUs) and softirq (loopback
+  # networking) as busy: report them apart, since steal stalls requests in ways no gateway change can fix.
+  cpu_notes+=("$(awk -v s="$(( $(stat_ticks 9) - steal0 ))" -v q="$(( $(stat_ticks 8) - softirq0 ))" -v t0="$t0" -v t1="$(date +%s.%N)" -v hz="$clk_tck" -v gw="$gw" \
+    'BEGIN { d = (t1 - t0) * hz; printf "- %s run: VM steal %.0f %% of one core on average, softirq %.0f %%", gw, 100 * s / d, 100 * q / d }')")
 done
 
-node "$ROOT/bench/combine-results.mjs" "${dirs[@]}" --json "$OUT/summary.json" | tee "$OUT/summary.md"
+node "$ROOT/bench/combine-results.mjs" "${dirs[@]}" --json "$OUT/summary.json" > "$OUT/summary.md"
+{ echo; printf '%s\n' "${cpu_notes[@]}"; } >> "$OUT/summary.md"
+cat "$OUT/summary.md"
 ln -sfn "$STAMP" "$ROOT/bench/out/latest"
 say "combined table: $OUT/summary.md (bench/out/latest/summary.md)"

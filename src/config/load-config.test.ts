@@ -28,6 +28,7 @@ test('defaults need no file; overrides and env apply', () => {
   assert.equal(config.providers.anthropic.baseUrl, 'https://api.anthropic.com');
   assert.equal(config.counters.redisUrl, 'redis://r:6379');
   assert.equal(config.privacy.captureText, false);
+  assert.deepEqual(config.memory, { youngGenerationMiB: 16, oldGenerationGrowthPercent: 50 });
   assert.ok(Object.isFrozen(config.server));
 });
 
@@ -44,6 +45,9 @@ test('an unknown key fails with its line and column', () => {
 test('a wrong value type names the key and line; bad YAML names the position', () => {
   withFile('server:\n  port: "four thousand"\n', (path) => {
     assert.throws(() => loadConfig(path, {}, {}), /:2:3: server\.port: /);
+  });
+  withFile('memory:\n  youngGenerationMiB: -8\n', (path) => {
+    assert.throws(() => loadConfig(path, {}, {}), /:2:3: memory\.youngGenerationMiB: /);
   });
   withFile('server: [\n', (path) => {
     assert.throws(() => loadConfig(path, {}, {}), /invalid YAML/);

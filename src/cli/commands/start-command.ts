@@ -5,6 +5,7 @@ import { startGateway } from '../../gateway/start-gateway.js';
 import { parsePort, parsePositiveInt } from '../cli-parsers.js';
 import { runPrimary, type WorkerListening } from './start-workers.js';
 import { startAutoPrune } from './auto-prune.js';
+import { capYoungGeneration, limitOldGenerationGrowth } from '../heap-limits.js';
 
 /** `tokenmeter start`: runs the metered gateway until SIGINT/SIGTERM, then flushes the ledger. */
 export function registerStartCommand(program: Command): void {
@@ -34,6 +35,9 @@ export function registerStartCommand(program: Command): void {
         await runPrimary(config, options.workers);
         return;
       }
+      // This process is the gateway's alone (not an embedding app), so it may tune its own V8 heap.
+      capYoungGeneration(config.memory.youngGenerationMiB);
+      limitOldGenerationGrowth(config.memory.oldGenerationGrowthPercent);
       const gateway = await startGateway(config);
       // A cluster worker reports to its primary, which prints one line for all; it prunes for them too.
       if (cluster.isWorker) process.send?.({ kind: 'tokenmeter:listening', url: gateway.url } satisfies WorkerListening);
