@@ -19,13 +19,13 @@ const V8_GROWTH_FACTOR = 2;
  * benchmark: 32 of ~150 MiB). `--max-semi-space-size` caps it, but V8 reads that only when the process starts, so
  * `npx tokenmeter start` could not apply it. The growth factor, however, is read at every growth: after each
  * garbage collection this turns growth off (factor 1) once one more doubling would pass the cap, and back on when V8
- * has shrunk the space (it does when allocation slows). A growth decided before the observer runs can overshoot
- * by one doubling at most (several collections inside one task); the next collection stops it.
+ * has shrunk the space (it does when allocation slows). The observer runs after the task that collected, so
+ * growths decided by several collections inside one long task can pass the cap before it stops them.
  *
- * Returns a function that stops observing and restores V8's growth factor. `maxMiB <= 0` leaves V8 alone.
+ * Lasts for the life of the process. `maxMiB <= 0` leaves V8 alone.
  */
-export function capYoungGeneration(maxMiB: number): () => void {
-  if (!(maxMiB > 0)) return () => {};
+export function capYoungGeneration(maxMiB: number): void {
+  if (!(maxMiB > 0)) return;
   const capBytes = maxMiB * 1024 * 1024;
   let factor = V8_GROWTH_FACTOR;
   const adjust = (): void => {
@@ -35,13 +35,7 @@ export function capYoungGeneration(maxMiB: number): () => void {
     factor = wanted;
   };
   adjust();
-  const observer = new PerformanceObserver(adjust);
-  observer.observe({ entryTypes: ['gc'] });
-  return () => {
-    observer.disconnect();
-    if (factor !== V8_GROWTH_FACTOR) setFlagsFromString(`--semi-space-growth-factor=${V8_GROWTH_FACTOR}`);
-    factor = V8_GROWTH_FACTOR;
-  };
+  new PerformanceObserver(adjust).observe({ entryTypes: ['gc'] });
 }
 
 /**
