@@ -13,9 +13,9 @@ export interface LedgerWriterOptions {
    * Events per ledger.append call (default 128): a batch is written once it is this full, not only when the
    * interval passes. Under load that keeps an event's life (queue + write) under one young-generation cycle of V8:
    * at ~5,000 calls/s the old default of 1,000 gave batches of ~300 every ~70 ms, their events lived through two
-   * scavenges and were promoted (~1.1 KB per call by --trace-gc-nvp), so the old generation grew 5-6 MiB/s and peak
-   * RSS rose by ~20-40 MiB between major GCs; with 128 it grows ~0.5-0.7 MiB/s (bench/RESULTS.md). Below ~2,500
-   * calls/s the interval still decides.
+   * scavenges and were promoted (~1.1 KB per call by --trace-gc-nvp), so the old generation grew 5-6 MiB/s; with
+   * 128 it grows ~0.5-0.7 MiB/s, and a 16 + 64-connection run peaked at 157-161 MiB instead of 183-212
+   * (bench/RESULTS.md). Below ~2,500 calls/s the interval still decides.
    */
   maxBatch?: number;
   /** How long an event may wait before its batch is written (default 50 ms). */

@@ -80,9 +80,9 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
   private readonly nextPageStmt: Database.Statement;
   private readonly insertMany: Database.Transaction<(events: readonly UsageEvent[]) => void>;
   /**
-   * Inserts a batch without RETURNING when every id is new, the usual case (insert + commit ~1 of ~8 µs per event
-   * cheaper, measured alone with 85-row statements); else throws SOME_ROWS_IGNORED and stores nothing, and the batch
-   * is inserted again with RETURNING.
+   * Inserts a batch without RETURNING when every id is new, the usual case (an append of 85-event batches in 85-row
+   * statements on the caller's thread: 13.5-14.1 vs 15.4-16.4 µs CPU per event with RETURNING); else throws
+   * SOME_ROWS_IGNORED and stores nothing, and the batch is inserted again with RETURNING.
    */
   private readonly insertAllOrNone: Database.Transaction<(events: readonly UsageEvent[]) => void>;
   private readonly appendThread: SqliteAppendThread | null;
