@@ -113,41 +113,45 @@ test('an upstream that never answers gives 504 upstream_timeout, in each caller 
   }
 });
 
-test('a stream whose upstream goes silent for longer than upstreamTimeoutMs is cut and recorded as upstream_timeout', async () => {
-  const stack = await startStack({ simulator: { interChunkMs: 600 }, configYaml: 'server:\n  upstreamTimeoutMs: 150\n' });
+/**
+ * Streams one OpenAI chat answer through a gateway with `upstreamTimeoutMs`, the simulator pausing `interChunkMs`
+ * before each chunk; returns what the caller saw (the error, if the stream failed) and the ledger's events.
+ */
+async function streamWithPauses(options: { interChunkMs: number; upstreamTimeoutMs: number; maxTokens: number }) {
+  const stack = await startStack({ simulator: { interChunkMs: options.interChunkMs }, configYaml: `server:\n  upstreamTimeoutMs: ${options.upstreamTimeoutMs}\n` });
   try {
     const openai = new OpenAI({ apiKey: 'k', baseURL: stack.openaiBase, maxRetries: 0 });
     const started = Date.now();
-    await assert.rejects(async () => {
-      const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', stream: true, max_tokens: 50, messages: [{ role: 'user', content: 'Count slowly.' }] });
-      for await (const chunk of stream) void chunk;
-    });
-    const elapsed = Date.now() - started;
-    assert.ok(elapsed < 10_000, `cut after ${elapsed} ms, not after the whole answer (~30 s)`);
-    const [event] = await stack.events();
-    assert.equal(event!.errorType, 'upstream_timeout');
-    assert.equal(event!.estimated, true);
+    let contentChunks = 0;
+    let error: unknown = null;
+    try {
+      const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', stream: true, max_tokens: options.maxTokens, messages: [{ role: 'user', content: 'Tell me a story about a meter.' }] });
+      for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) contentChunks++;
+    } catch (caught) {
+      error = caught;
+    }
+    return { error, elapsedMs: Date.now() - started, contentChunks, events: await stack.events() };
   } finally {
     await stack.close();
   }
+}
+
+test('a stream whose upstream goes silent for longer than upstreamTimeoutMs is cut and recorded as upstream_timeout', async () => {
+  const run = await streamWithPauses({ interChunkMs: 600, upstreamTimeoutMs: 150, maxTokens: 50 });
+  assert.ok(run.error instanceof Error, 'the caller sees the stream fail');
+  assert.ok(run.elapsedMs < 10_000, `cut after ${run.elapsedMs} ms, not after the whole answer (~30 s)`);
+  const [event] = run.events;
+  assert.equal(event!.errorType, 'upstream_timeout');
+  assert.equal(event!.estimated, true);
 });
 
 test('upstreamTimeoutMs limits silence, not length: a stream longer than it but never idle that long completes', async () => {
-  const stack = await startStack({ simulator: { interChunkMs: 30 }, configYaml: 'server:\n  upstreamTimeoutMs: 250\n' });
-  try {
-    const openai = new OpenAI({ apiKey: 'k', baseURL: stack.openaiBase, maxRetries: 0 });
-    const started = Date.now();
-    const stream = await openai.chat.completions.create({ model: 'gpt-4o-mini', stream: true, max_tokens: 60, messages: [{ role: 'user', content: 'Tell me a story about a meter.' }] });
-    let chunks = 0;
-    for await (const chunk of stream) if (chunk.choices[0]?.delta?.content) chunks++;
-    const elapsed = Date.now() - started;
-    assert.ok(elapsed > 500, `the stream took ${elapsed} ms, more than twice the timeout`);
-    assert.ok(chunks > 10);
-    const [event] = await stack.events();
-    assert.equal(event!.status, 200);
-    assert.equal(event!.errorType, null);
-    assert.equal(event!.estimated, false);
-  } finally {
-    await stack.close();
-  }
+  const run = await streamWithPauses({ interChunkMs: 30, upstreamTimeoutMs: 250, maxTokens: 60 });
+  assert.equal(run.error, null);
+  assert.ok(run.elapsedMs > 500, `the stream took ${run.elapsedMs} ms, more than twice the timeout`);
+  assert.ok(run.contentChunks > 10);
+  const [event] = run.events;
+  assert.equal(event!.status, 200);
+  assert.equal(event!.errorType, null);
+  assert.equal(event!.estimated, false);
 });
