@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { UsageEvent } from '../core/usage-event.js';
 import type { Ledger } from './ledger.js';
 
@@ -197,7 +198,12 @@ export class LedgerWriter {
 
   /** Writes batches, oldest first, until every event enqueued before `upTo` is written. */
   private async writeQueued(upTo: number): Promise<void> {
+    let first = true;
     while (this.depth > 0 && this.written < upTo) {
+      // A ledger that writes on this thread (SQLite in-thread, or handing back from a starved thread) would otherwise
+      // hold the event loop for every queued batch in a row: let waiting requests run between batches.
+      if (!first) await yieldToEventLoop();
+      first = false;
       // Seal the head batch: new events go to a fresh tail while this one is written.
       if (this.chunks.length === 1) this.chunks.push([]);
       const batch = this.chunks[0]!;

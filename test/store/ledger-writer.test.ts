@@ -115,6 +115,24 @@ test('writer: close() after 50k enqueues loses nothing (real SQLite)', async () 
   }
 });
 
+test('writer: other work runs between consecutive batches (a ledger writing on this thread never holds the loop for a whole backlog)', async () => {
+  const order: string[] = [];
+  const ledger = SqliteLedger.open(':memory:'); // appends synchronously on this thread
+  const append = ledger.append.bind(ledger);
+  ledger.append = (events) => {
+    order.push(`batch ${events.length}`);
+    return append(events);
+  };
+  const writer = new LedgerWriter(ledger, { maxBatch: 50, flushIntervalMs: 10_000 });
+  for (let i = 0; i < 200; i++) writer.enqueue(makeEvent({ ts: 1_000 + i }));
+  setImmediate(() => order.push('immediate'));
+  await writer.flush();
+  assert.deepEqual(order, ['batch 50', 'immediate', 'batch 50', 'batch 50', 'batch 50']);
+  assert.equal(await ledger.count(all), 200);
+  await writer.close();
+  await ledger.close();
+});
+
 test('writer: flush() writes everything queued so far', async () => {
   const ledger = new InstrumentedLedger();
   const writer = new LedgerWriter(ledger, { flushIntervalMs: 60_000, maxBatch: 7 });

@@ -1,7 +1,8 @@
+import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AppendWorkerData, AppendWorkerReply, AppendWorkerRequest } from './sqlite-append-thread.js';
+import type { AppendThreadPriority, AppendWorkerData, AppendWorkerReply, AppendWorkerRequest } from './sqlite-append-thread.js';
 import { SqliteLedger } from './sqlite-ledger.js';
 import { decodeEventRow, EVENT_COLUMNS } from './sqlite-row-codec.js';
 import type { UsageEvent } from '../../core/usage-event.js';
@@ -9,17 +10,21 @@ import type { UsageEvent } from '../../core/usage-event.js';
 // Worker side of SqliteAppendThread: one connection to the ledger file, batches applied in arrival order.
 
 /**
- * Nice 5 (weight 335 vs the event loop's 1024): when the writer shares a CPU with the event loop, a woken request
- * handler usually preempts it, so ledger writes mostly fill idle time; on a saturated CPU the writer still gets
- * ~25 % of it, ~2.5x what ~8k events/s need (~12 µs each). Measured on one core: nice 10 fell behind at 8k
- * calls/s (36k events queued after 15 s; peak RSS 232 vs 219 MiB), nice 0 added ~0.2 ms p99 at one connection. An unprivileged
- * thread cannot raise its priority again, so the level is fixed.
+ * Where SCHED_IDLE cannot be set (see lowerThreadPriority): nice 5, weight 335 vs the event loop's 1024. On a
+ * saturated CPU the writer then gets ~25 % of it on its own; nice 10 fell behind at 8k calls/s on one core.
  */
-const APPEND_THREAD_NICE = 5;
+const FALLBACK_NICE = 5;
 const port = parentPort!;
-const { file, options } = workerData as AppendWorkerData;
-lowerThreadPriority(APPEND_THREAD_NICE);
-const ledger = SqliteLedger.open(file, { ...options, appendThread: false });
+const { file, options, progress } = workerData as AppendWorkerData;
+const progressCell = new Int32Array(progress);
+/** Tells a caller lending this thread CPU (SqliteAppendThread) that one more step is done. */
+const reportProgress = () => {
+  Atomics.add(progressCell, 0, 1);
+  Atomics.notify(progressCell, 0);
+};
+lowerThreadPriority();
+const ledger = SqliteLedger.open(file, { ...options, appendThread: false, afterStatement: reportProgress });
+port.postMessage({ kind: 'ready' } satisfies AppendWorkerReply);
 
 port.on('message', (request: AppendWorkerRequest) => {
   if (request.kind === 'close') {
@@ -32,25 +37,46 @@ port.on('message', (request: AppendWorkerRequest) => {
   const events: UsageEvent[] = [];
   for (let at = 0; at < request.rows.length; at += EVENT_COLUMNS.length) events.push(decodeEventRow(request.rows.slice(at, at + EVENT_COLUMNS.length)));
   ledger.append(events).then(
-    () => port.postMessage({ kind: 'appended', seq: request.seq } satisfies AppendWorkerReply),
-    (error: Error & { code?: string }) =>
+    () => {
+      reportProgress();
+      port.postMessage({ kind: 'appended', seq: request.seq } satisfies AppendWorkerReply);
+    },
+    (error: Error & { code?: string }) => {
+      reportProgress();
       port.postMessage({
         kind: 'failed',
         seq: request.seq,
         error: { name: error?.name ?? 'Error', message: String(error?.message ?? error), code: typeof error?.code === 'string' ? error.code : undefined },
-      } satisfies AppendWorkerReply),
+      } satisfies AppendWorkerReply);
+    },
   );
 });
 
 /**
- * Linux nice is per thread: give this one a lower priority than the event loop, so when both share a CPU a
- * woken writer does not preempt request handling (it still gets its share, and all idle time). Best effort.
+ * Linux scheduling is per thread: this one yields to the event loop. Nice 5 first (immediate, and what stays where
+ * the next step fails), then SCHED_IDLE, under which the kernel preempts the writer the moment a request handler
+ * wakes. At nice 5 the EEVDF scheduler (Linux 6.6+) lets the writer finish its slice first: on one core at one
+ * connection, requests slower than 1.5 ms then waited a median 1.35 ms before their handler ran, mostly while a
+ * batch was being inserted. A thread may lower its own policy without privileges, but Node has no call for it, so
+ * util-linux's `chrt` sets it. Best effort: not Linux, no chrt, or not permitted leaves the thread where it got to.
  */
-function lowerThreadPriority(nice: number): void {
+function lowerThreadPriority(): void {
+  let tid: number;
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (!Number.isInteger(tid) || tid <= 0) throw new Error('no thread id');
+    setPriority(tid, FALLBACK_NICE);
   } catch {
-    // Not Linux, or not permitted: run at the process priority.
+    reportPriority('default');
+    return;
   }
+  try {
+    execFile('chrt', ['--idle', '--pid', '0', String(tid)], { timeout: 5_000 }, (error) => reportPriority(error ? 'nice' : 'idle'));
+  } catch {
+    reportPriority('nice');
+  }
+}
+
+function reportPriority(priority: AppendThreadPriority): void {
+  port.postMessage({ kind: 'priority', priority } satisfies AppendWorkerReply);
 }

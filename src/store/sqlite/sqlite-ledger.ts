@@ -9,7 +9,7 @@ import type { Ledger, ReportQuery, ReportRow, TaskRollupQuery, TaskRollupRow, Ti
 import { decodeEventRow, encodeEventInto, EVENT_COLUMNS, RAW_ID, RAW_TS, type RawEventRow } from './sqlite-row-codec.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import { SqliteReportQueries } from './sqlite-report-queries.js';
-import { SqliteAppendThread } from './sqlite-append-thread.js';
+import { SqliteAppendThread, type AppendThreadPriority, type CpuLendingOptions } from './sqlite-append-thread.js';
 import { SqliteTaskRollup } from './sqlite-task-rollup.js';
 import { SqliteRollups } from './sqlite-rollups.js';
 import { SqliteRollupMaintenance } from './sqlite-rollup-maintenance.js';
@@ -38,20 +38,25 @@ export interface SqliteLedgerOptions {
   walAutocheckpointPages?: number;
   /** Page cache in KiB (default 32,768 = 32 MB; SQLite's own default is 2 MB). */
   cacheSizeKiB?: number;
+  /** How this thread lends CPU to a starved append thread (SqliteAppendThread); defaults suit a gateway. */
+  cpuLending?: CpuLendingOptions;
+  /** Called after each insert statement of an append (the append thread reports its progress with it). */
+  afterStatement?: () => void;
   /** Clock for migration bookkeeping only. */
   now?: () => number;
   /**
    * Append on a worker thread with its own connection to the file (default; ':memory:' always appends
-   * in-thread): inserts, commits and WAL checkpoints (fsync) then never block the caller's event loop. The
-   * thread runs at a lower CPU priority (nice 5), so even on a single CPU a woken writer yields to request handling
-   * (measured on one core: added p99 at one connection +2.2 vs +2.4 ms in-thread, at 16 connections 8-16 vs 25-27 ms,
-   * same CPU per call). The thread starts on the first append, so read-only users (report, export) never start it.
+   * in-thread): inserts, commits and WAL checkpoints (fsync) then never block the caller's event loop. The thread
+   * runs at idle priority (SCHED_IDLE where Linux allows it, else nice 5), so even on a single CPU it writes in the
+   * time request handling leaves, and lends it CPU when that time runs out (see SqliteAppendThread, `cpuLending`).
+   * The thread starts on the first append, so read-only users (report, export) never start it.
    */
   appendThread?: boolean;
   /**
-   * When an append through the thread took longer than this (default 250 ms: the thread is starved of CPU, e.g. a
-   * saturated single core), the next batch is written on the caller's thread instead, so a lagging writer cannot
-   * let the queue, and memory, grow without bound. Appends never overlap (the LedgerWriter awaits each one).
+   * When an append through the thread took longer than this (default 250 ms: the thread is slow despite the CPU
+   * lent to it, a stalled disk, a huge batch), the next batch is written on the caller's thread instead, so a lagging
+   * writer cannot let the queue, and memory, grow without bound. The thread is idle then: appends never overlap
+   * (the LedgerWriter awaits each one), so this thread never waits for a write lock the worker holds.
    */
   threadLagMs?: number;
 }
@@ -68,6 +73,7 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
   readonly kind = 'sqlite';
   private readonly insertStatements = new Map<number, Database.Statement>();
   private readonly rowsPerStatement: number;
+  private readonly afterStatement: (() => void) | undefined;
   private readonly rowsPerTransaction: number;
   private readonly pageSize: number;
   private readonly reports: SqliteReportQueries;
@@ -94,12 +100,13 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
 
   private constructor(readonly db: Database.Database, options: SqliteLedgerOptions) {
     this.rowsPerStatement = Math.max(1, Math.min(options.rowsPerStatement ?? 64, 500));
+    this.afterStatement = options.afterStatement;
     const perTransaction = Math.floor(options.rowsPerTransaction ?? 256);
     this.rowsPerTransaction = perTransaction > 0 ? perTransaction : Infinity;
     this.threadLagMs = Math.max(0, options.threadLagMs ?? 250);
     this.pageSize = Math.max(1, options.pageSize ?? 1000);
     this.appendThread = (options.appendThread ?? true) && isFileDatabase(db.name)
-      ? new SqliteAppendThread({ file: db.name, options: threadOptions(options) })
+      ? new SqliteAppendThread({ file: db.name, options: threadOptions(options) }, options.cpuLending)
       : null;
     this.reports = new SqliteReportQueries(db);
     this.rollups = new SqliteTaskRollup(db);
@@ -172,9 +179,13 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
     }
   }
 
-  /** Appends written through the thread and on the caller's thread (a starved thread hands batches back). */
-  appendStats(): { thread: number; inline: number } {
-    return { ...this.appendCounts };
+  /**
+   * Appends written through the thread and on the caller's thread (a lagging thread hands batches back), how the
+   * thread is scheduled (null: no thread) and how often this thread lent it CPU.
+   */
+  appendStats(): { thread: number; inline: number; threadPriority: AppendThreadPriority | null; cpuLends: number } {
+    const thread = this.appendThread?.stats();
+    return { ...this.appendCounts, threadPriority: thread?.priority ?? null, cpuLends: thread?.lends ?? 0 };
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
@@ -290,6 +301,7 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
       params.length = 0;
       for (let i = index; i < end; i++) encodeEventInto(events[i]!, params);
       each(this.insertStatement(end - index, returning), params);
+      this.afterStatement?.();
     }
   }
 
