@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { UsageEvent } from '../../core/usage-event.js';
 import { encodeEventInto } from './sqlite-row-codec.js';
@@ -7,7 +7,7 @@ import { encodeEventInto } from './sqlite-row-codec.js';
 export interface AppendWorkerData {
   file: string;
   options: Record<string, unknown>;
-  /** Int32Array cell the worker increments (and notifies) after each insert statement and each commit. */
+  /** Int32Array: [STEPS] counts (and notifies) each insert statement, the rollups and each commit; [FINISHED] the seq of the last batch done. */
   progress: SharedArrayBuffer;
 }
 
@@ -34,13 +34,27 @@ export type AppendWorkerReply =
 
 /** Tuning of how the caller's thread lends CPU to a starved worker (see SqliteAppendThread). */
 export interface CpuLendingOptions {
-  /** A batch pending at least this long may get CPU lent to it (default 10 ms). */
-  afterMs?: number;
-  /** How often a pending batch is looked at (default 5 ms). */
+  /**
+   * Lending starts when a batch has been pending and the worker has made no progress for this long (default 20 ms).
+   * At one connection on one core the worker's steps are rarely that far apart (1 in ~3,500 over 12 s).
+   */
+  stallMs?: number;
+  /** How often pending batches are looked at when not lending (default 5 ms). */
   checkEveryMs?: number;
-  /** Longest the caller's thread waits for one step of progress per turn of its event loop (default 1 ms). */
+  /** Longest the caller's thread lends per turn of its event loop (default 1 ms; less once the oldest batch is done). */
   lendMs?: number;
 }
+
+/** Cells of the progress array (AppendWorkerData.progress). */
+export const STEPS = 0;
+export const FINISHED = 1;
+
+/** While lending, how often the event loop's utilization is sampled to decide whether to go on. */
+const LOOP_SAMPLE_MS = 50;
+/** Below this utilization the event loop leaves the worker idle time of its own (>= 10 % of the CPU): loans stop. */
+const MAX_BUSY_TO_LEND = 0.9;
+/** Steps made between loans within one sample that show the worker has CPU of its own: loans stop. */
+const OWN_STEPS_TO_STOP = 2;
 
 interface Pending {
   resolve(): void;
@@ -58,9 +72,10 @@ interface Pending {
  *
  * The worker runs at idle priority (SCHED_IDLE where Linux allows it), so on a CPU shared with the event loop it
  * writes only in the time request handling leaves, and a request never waits for it. On a saturated CPU that time
- * is nil: when a batch has been pending `afterMs` and the worker made no progress since the last look, this thread
- * lends it CPU by waiting, at most `lendMs` once per turn of the event loop, until the worker has finished one more
- * statement. The worker stays the only writer (the event loop never waits for a write lock held by a starved
+ * is nil: once a batch has been pending and the worker has made no progress for `stallMs`, this thread lends it CPU
+ * by waiting, once per turn of the event loop, for `lendMs` or until the worker has finished the oldest batch, and
+ * keeps lending, batch after batch, while the event loop stays busy
+ * (>= 90 % of each 50 ms) and the worker makes no progress between loans. The worker stays the only writer (the event loop never waits for a write lock held by a starved
  * thread), and a worker running on another CPU, which progresses on its own, is never waited for.
  */
 export class SqliteAppendThread {
@@ -68,9 +83,16 @@ export class SqliteAppendThread {
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private closing: Promise<void> | null = null;
-  private readonly progress = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  /** Progress seen at the last look; unchanged at the next one means the worker had no CPU in between. */
-  private seenProgress = -1;
+  private readonly progress = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  /** Progress seen at the last look (after any loan); unchanged at the next one means no CPU in between. */
+  private seenProgress = 0;
+  /** When the worker's progress was last seen to change. */
+  private lastProgressAt = 0;
+  /** When lending began (or was last confirmed); null while not lending. */
+  private lendingSince: number | null = null;
+  private loopAtLending: EventLoopUtilization = performance.eventLoopUtilization();
+  /** Steps the worker made between loans since lending began (or was last confirmed). */
+  private ownSteps = 0;
   private check: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private workerReady = false;
   private threadPriority: AppendThreadPriority = 'unknown';
@@ -78,7 +100,7 @@ export class SqliteAppendThread {
   private readonly lending: Required<CpuLendingOptions>;
 
   constructor(private readonly data: Omit<AppendWorkerData, 'progress'>, lending: CpuLendingOptions = {}) {
-    this.lending = { afterMs: lending.afterMs ?? 10, checkEveryMs: lending.checkEveryMs ?? 5, lendMs: lending.lendMs ?? 1 };
+    this.lending = { stallMs: lending.stallMs ?? 20, checkEveryMs: lending.checkEveryMs ?? 5, lendMs: lending.lendMs ?? 1 };
   }
 
   /** How the worker thread is scheduled, and how many times this thread lent it CPU. */
@@ -126,7 +148,7 @@ export class SqliteAppendThread {
     return worker;
   }
 
-  /** Looks at the oldest pending batch on the next turn (`soon`: lending, keep at it) or after checkEveryMs. */
+  /** Looks at the pending batches on the next turn of the event loop (while lending) or after checkEveryMs. */
   private scheduleCheck(soon: boolean): void {
     if (this.check !== null) return;
     if (soon) {
@@ -139,18 +161,45 @@ export class SqliteAppendThread {
 
   private checkProgress(): void {
     this.check = null;
-    const oldest = this.pending.values().next().value as Pending | undefined;
-    if (!oldest) return;
-    const progress = Atomics.load(this.progress, 0);
-    const starved = this.workerReady && progress === this.seenProgress && performance.now() - oldest.sentAt >= this.lending.afterMs;
-    this.seenProgress = progress;
-    if (starved) {
-      // Returns as soon as the worker finishes a statement (or commits), at most lendMs from now.
-      Atomics.wait(this.progress, 0, progress, this.lending.lendMs);
-      this.lends += 1;
-      this.seenProgress = Atomics.load(this.progress, 0);
+    const oldestSeq = this.pending.keys().next().value as number | undefined;
+    if (oldestSeq === undefined) return;
+    const oldest = this.pending.get(oldestSeq)!;
+    const now = performance.now();
+    const progress = Atomics.load(this.progress, STEPS);
+    if (progress !== this.seenProgress) {
+      this.lastProgressAt = now;
+      // While lending, seenProgress is what the last loan ended at: these steps were made without one.
+      this.ownSteps += progress - this.seenProgress;
     }
-    this.scheduleCheck(starved);
+    if (this.lendingSince === null) {
+      if (this.workerReady && now - this.lastProgressAt >= this.lending.stallMs && now - oldest.sentAt >= this.lending.stallMs) this.startLending(now);
+    } else if (now - this.lendingSince >= LOOP_SAMPLE_MS) {
+      // The worker got CPU of its own (another CPU, or idle time the event loop left): no more loans needed.
+      const busy = performance.eventLoopUtilization(this.loopAtLending).utilization;
+      if (this.ownSteps >= OWN_STEPS_TO_STOP || busy < MAX_BUSY_TO_LEND) this.lendingSince = null;
+      else this.startLending(now);
+    }
+    if (this.lendingSince !== null) this.lend(oldestSeq);
+    this.seenProgress = Atomics.load(this.progress, STEPS);
+    this.scheduleCheck(this.lendingSince !== null);
+  }
+
+  /** Sleeps so the worker can run: for lendMs, or until it has finished batch `seq`. */
+  private lend(seq: number): void {
+    const until = performance.now() + this.lending.lendMs;
+    for (;;) {
+      const steps = Atomics.load(this.progress, STEPS);
+      const left = until - performance.now();
+      if (Atomics.load(this.progress, FINISHED) >= seq || left <= 0) break;
+      Atomics.wait(this.progress, STEPS, steps, left);
+    }
+    this.lends += 1;
+  }
+
+  private startLending(now: number): void {
+    this.lendingSince = now;
+    this.ownSteps = 0;
+    this.loopAtLending = performance.eventLoopUtilization();
   }
 
   private onReply(reply: AppendWorkerReply): void {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AppendThreadPriority, AppendWorkerData, AppendWorkerReply, AppendWorkerRequest } from './sqlite-append-thread.js';
+import { FINISHED, STEPS, type AppendThreadPriority, type AppendWorkerData, type AppendWorkerReply, type AppendWorkerRequest } from './sqlite-append-thread.js';
 import { SqliteLedger } from './sqlite-ledger.js';
 import { decodeEventRow, EVENT_COLUMNS } from './sqlite-row-codec.js';
 import type { UsageEvent } from '../../core/usage-event.js';
@@ -16,11 +16,16 @@ import type { UsageEvent } from '../../core/usage-event.js';
 const FALLBACK_NICE = 5;
 const port = parentPort!;
 const { file, options, progress } = workerData as AppendWorkerData;
-const progressCell = new Int32Array(progress);
+const progressCells = new Int32Array(progress);
 /** Tells a caller lending this thread CPU (SqliteAppendThread) that one more step is done. */
 const reportProgress = () => {
-  Atomics.add(progressCell, 0, 1);
-  Atomics.notify(progressCell, 0);
+  Atomics.add(progressCells, STEPS, 1);
+  Atomics.notify(progressCells, STEPS);
+};
+/** After the reply is posted: a lender woken by this stops lending, and this thread may get no CPU for a while. */
+const reportFinished = (seq: number) => {
+  Atomics.store(progressCells, FINISHED, seq);
+  reportProgress();
 };
 lowerThreadPriority();
 const ledger = SqliteLedger.open(file, { ...options, appendThread: false, afterStatement: reportProgress });
@@ -38,16 +43,16 @@ port.on('message', (request: AppendWorkerRequest) => {
   for (let at = 0; at < request.rows.length; at += EVENT_COLUMNS.length) events.push(decodeEventRow(request.rows.slice(at, at + EVENT_COLUMNS.length)));
   ledger.append(events).then(
     () => {
-      reportProgress();
       port.postMessage({ kind: 'appended', seq: request.seq } satisfies AppendWorkerReply);
+      reportFinished(request.seq);
     },
     (error: Error & { code?: string }) => {
-      reportProgress();
       port.postMessage({
         kind: 'failed',
         seq: request.seq,
         error: { name: error?.name ?? 'Error', message: String(error?.message ?? error), code: typeof error?.code === 'string' ? error.code : undefined },
       } satisfies AppendWorkerReply);
+      reportFinished(request.seq);
     },
   );
 });

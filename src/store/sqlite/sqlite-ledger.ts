@@ -40,7 +40,7 @@ export interface SqliteLedgerOptions {
   cacheSizeKiB?: number;
   /** How this thread lends CPU to a starved append thread (SqliteAppendThread); defaults suit a gateway. */
   cpuLending?: CpuLendingOptions;
-  /** Called after each insert statement of an append (the append thread reports its progress with it). */
+  /** Called after each insert statement and the rollups of an append (the append thread reports progress with it). */
   afterStatement?: () => void;
   /** Clock for migration bookkeeping only. */
   now?: () => number;
@@ -290,6 +290,7 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
       if (event.ts > latest) latest = event.ts;
     }
     this.usageRollups.applyBatch(accumulator, earliest, latest);
+    this.afterStatement?.();
   }
 
   /** Runs `each` with the multi-row INSERT statements (and their parameters) that store `events`. */
@@ -327,6 +328,7 @@ const SOME_ROWS_IGNORED = new Error('some rows were already stored');
 
 /** Page cache of the append thread's connection. */
 const APPEND_CACHE_KIB = 4_096;
+const THREAD_ROWS_PER_STATEMENT = 16;
 
 /** An on-disk database another connection (the append thread) can open too. */
 function isFileDatabase(name: string): boolean {
@@ -335,7 +337,9 @@ function isFileDatabase(name: string): boolean {
 
 /** The options the append thread opens its connection with (structured-cloneable ones only). */
 function threadOptions(options: SqliteLedgerOptions): Record<string, unknown> {
-  const { rowsPerStatement, walAutocheckpointPages } = options;
+  const { walAutocheckpointPages } = options;
+  // Short statements report progress often (SqliteAppendThread tells a slow thread from a starved one by it).
+  const rowsPerStatement = Math.min(options.rowsPerStatement ?? THREAD_ROWS_PER_STATEMENT, THREAD_ROWS_PER_STATEMENT);
   // Time-ordered ids and timestamps make every insert land on the right edge of its B-tree: a small page cache
   // holds the whole working set of appends (a full 32 MiB one only costs resident memory).
   const cacheSizeKiB = Math.min(options.cacheSizeKiB ?? APPEND_CACHE_KIB, APPEND_CACHE_KIB);
