@@ -37,6 +37,8 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
   const ledger = await openLedger(config.store.kind === 'postgres'
     ? { databaseUrl: config.store.url }
     : { db: config.store.path, sqlite: { appendThread: appendThreadOption(config.ledger.appendThread) } });
+  // Before the first request: a SQLite append thread started by the first batch would start under load.
+  ledger.prepareForAppends?.();
   const writer = new LedgerWriter(ledger, {
     maxBatch: config.ledger.maxBatch,
     flushIntervalMs: config.ledger.flushIntervalMs,

@@ -97,4 +97,9 @@ export interface Ledger {
    * use `taskRollup()` from task-rollup.ts, which computes it from `events()` when absent.
    */
   taskRollup?(query: TaskRollupQuery): Promise<TaskRollupRow[]>;
+  /**
+   * Gets ready for appends before the first one (the SQLite ledger starts its append thread), so a writer that is
+   * about to take traffic does not start it under load. Optional: engines with nothing to start omit it.
+   */
+  prepareForAppends?(): void;
 }

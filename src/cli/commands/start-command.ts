@@ -6,6 +6,8 @@ import { parsePort, parsePositiveInt } from '../cli-parsers.js';
 import { runPrimary, type WorkerListening } from './start-workers.js';
 import { startAutoPrune } from './auto-prune.js';
 import { capYoungGeneration, limitOldGenerationGrowth } from '../heap-limits.js';
+import type { Ledger } from '../../store/ledger.js';
+import { SqliteLedger } from '../../store/sqlite/sqlite-ledger.js';
 
 /** `tokenmeter start`: runs the metered gateway until SIGINT/SIGTERM, then flushes the ledger. */
 export function registerStartCommand(program: Command): void {
@@ -52,7 +54,7 @@ export function registerStartCommand(program: Command): void {
         gateway.close().then(
           () => {
             const stats = gateway.writer.stats();
-            process.stderr.write(`tokenmeter: stopped; ${stats.written} events written, ${stats.dropped} dropped\n`);
+            process.stderr.write(`tokenmeter: stopped; ${stats.written} events written, ${stats.dropped} dropped${appendThreadSummary(gateway.ledger)}\n`);
             process.exit(0);
           },
           (error) => {
@@ -64,4 +66,12 @@ export function registerStartCommand(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
     });
+}
+
+/** How the SQLite ledger's append thread fared, for the stop message ('' for other ledgers or without a thread). */
+function appendThreadSummary(ledger: Ledger): string {
+  if (!(ledger instanceof SqliteLedger)) return '';
+  const { thread, inline, threadPriority, cpuLends } = ledger.appendStats();
+  if (threadPriority === null) return '';
+  return ` (append thread: ${threadPriority} priority, ${thread} batches, ${inline} handed back, ${cpuLends} CPU loans)`;
 }

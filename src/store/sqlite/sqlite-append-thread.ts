@@ -1,22 +1,40 @@
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as yieldToEventLoop, setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { UsageEvent } from '../../core/usage-event.js';
 import { encodeEventInto } from './sqlite-row-codec.js';
+import { CpuLender, PROGRESS_CELLS, type CpuLendingOptions, type OldestBatch } from './append-cpu-lender.js';
 
 /** What the append worker is started with: the database file, the ledger options it opens it with, its progress cell. */
 export interface AppendWorkerData {
   file: string;
   options: Record<string, unknown>;
-  /** Int32Array: [STEPS] counts (and notifies) each insert statement, the rollups and each commit; [FINISHED] the seq of the last batch done. */
+  /**
+   * Int32Array: [STEPS] counts (and notifies) each insert statement, the rollups and each commit; [FINISHED] holds
+   * the seq of the last batch done.
+   */
   progress: SharedArrayBuffer;
 }
 
 /**
- * Main thread -> worker. A batch travels as its rows' column values in one flat array (EVENT_COLUMNS order, as
- * inserted): encoding and cloning that costs ~3 µs per event on the caller's thread, cloning the event objects ~8 µs
- * (every property name is serialized with every object; both measured with the worker on the same core).
+ * Main thread -> worker. A batch travels as its rows' column values in flat arrays, one per part (EVENT_COLUMNS
+ * order, as inserted; `last` on its final part): encoding and cloning that costs ~3 µs per event on the caller's
+ * thread, cloning the event objects ~8 µs (every property name is serialized with every object; both measured with
+ * the worker on the same core).
  */
-export type AppendWorkerRequest = { kind: 'append'; seq: number; rows: Array<string | number | null> } | { kind: 'close' };
+export type AppendWorkerRequest = { kind: 'append'; seq: number; rows: Array<string | number | null>; last: boolean } | { kind: 'close' };
+
+/**
+ * A batch crosses in parts of this many events, a part per millisecond (per turn on a busy event loop), so a request
+ * handled meanwhile absorbs one part (~40-60 µs of encoding and cloning) rather than the whole batch. At one
+ * connection on one core the hand-off of a whole 128-event batch took 0.14-0.2 ms, and the requests it overlapped a
+ * median 0.6-0.8 ms instead of 0.25-0.35; parts posted on consecutive turns did not help (a request spans several
+ * turns and absorbed them all); a part per millisecond: 0.30-0.32 ms.
+ */
+const HANDOFF_EVENTS = 16;
+const HANDOFF_INTERVAL_MS = 1;
+/** A big batch (bulk ingest) crosses in this many parts at most, so its hand-off takes a few milliseconds, not seconds. */
+const HANDOFF_MAX_PARTS = 8;
 
 /**
  * How the worker thread is scheduled: 'idle' (SCHED_IDLE: it runs only when nothing else wants its CPU), 'nice'
@@ -24,41 +42,17 @@ export type AppendWorkerRequest = { kind: 'append'; seq: number; rows: Array<str
  */
 export type AppendThreadPriority = 'idle' | 'nice' | 'default' | 'unknown';
 
-/** Worker -> main thread: the outcome of one append, how the thread is scheduled, readiness, or that its database is closed. */
+/** Worker -> main thread: the outcome of one append, how the thread is scheduled, or that its database is closed. */
 export type AppendWorkerReply =
   | { kind: 'appended'; seq: number }
   | { kind: 'failed'; seq: number; error: { name: string; message: string; code?: string } }
   | { kind: 'priority'; priority: AppendThreadPriority }
-  | { kind: 'ready' }
   | { kind: 'closed' };
-
-/** Tuning of how the caller's thread lends CPU to a starved worker (see SqliteAppendThread). */
-export interface CpuLendingOptions {
-  /**
-   * Lending starts when a batch has been pending and the worker has made no progress for this long (default 20 ms).
-   * At one connection on one core the worker's steps are rarely that far apart (1 in ~3,500 over 12 s).
-   */
-  stallMs?: number;
-  /** How often pending batches are looked at when not lending (default 5 ms). */
-  checkEveryMs?: number;
-  /** Longest the caller's thread lends per turn of its event loop (default 1 ms; less once the oldest batch is done). */
-  lendMs?: number;
-}
-
-/** Cells of the progress array (AppendWorkerData.progress). */
-export const STEPS = 0;
-export const FINISHED = 1;
-
-/** While lending, how often the event loop's utilization is sampled to decide whether to go on. */
-const LOOP_SAMPLE_MS = 50;
-/** Below this utilization the event loop leaves the worker idle time of its own (>= 10 % of the CPU): loans stop. */
-const MAX_BUSY_TO_LEND = 0.9;
-/** Steps made between loans within one sample that show the worker has CPU of its own: loans stop. */
-const OWN_STEPS_TO_STOP = 2;
 
 interface Pending {
   resolve(): void;
   reject(error: Error): void;
+  /** When its last part was posted (Infinity before): only then can the worker be starved of it. */
   sentAt: number;
 }
 
@@ -72,57 +66,71 @@ interface Pending {
  *
  * The worker runs at idle priority (SCHED_IDLE where Linux allows it), so on a CPU shared with the event loop it
  * writes only in the time request handling leaves, and a request never waits for it. On a saturated CPU that time
- * is nil: once a batch has been pending and the worker has made no progress for `stallMs`, this thread lends it CPU
- * by waiting, once per turn of the event loop, for `lendMs` or until the worker has finished the oldest batch, and
- * keeps lending, batch after batch, while the event loop stays busy
- * (>= 90 % of each 50 ms) and the worker makes no progress between loans. The worker stays the only writer (the event loop never waits for a write lock held by a starved
- * thread), and a worker running on another CPU, which progresses on its own, is never waited for.
+ * is nil, and a CpuLender lends the worker this thread's CPU. The worker stays the only writer, so the event loop
+ * never waits for a write lock held by a starved thread.
  */
 export class SqliteAppendThread {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
   private closing: Promise<void> | null = null;
-  private readonly progress = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
-  /** Progress seen at the last look (after any loan); unchanged at the next one means no CPU in between. */
-  private seenProgress = 0;
-  /** When the worker's progress was last seen to change. */
-  private lastProgressAt = 0;
-  /** When lending began (or was last confirmed); null while not lending. */
-  private lendingSince: number | null = null;
-  private loopAtLending: EventLoopUtilization = performance.eventLoopUtilization();
-  /** Steps the worker made between loans since lending began (or was last confirmed). */
-  private ownSteps = 0;
-  private check: NodeJS.Timeout | NodeJS.Immediate | null = null;
-  private workerReady = false;
+  private readonly progress = new Int32Array(new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT));
+  private readonly lender: CpuLender;
   private threadPriority: AppendThreadPriority = 'unknown';
-  private lends = 0;
-  private readonly lending: Required<CpuLendingOptions>;
+  /** Batches are handed over one after another, in call order (parts of two batches never interleave). */
+  private handoff: Promise<void> = Promise.resolve();
 
   constructor(private readonly data: Omit<AppendWorkerData, 'progress'>, lending: CpuLendingOptions = {}) {
-    this.lending = { stallMs: lending.stallMs ?? 20, checkEveryMs: lending.checkEveryMs ?? 5, lendMs: lending.lendMs ?? 1 };
+    this.lender = new CpuLender(this.progress, () => this.oldestPending(), lending);
   }
 
   /** How the worker thread is scheduled, and how many times this thread lent it CPU. */
   stats(): { priority: AppendThreadPriority; lends: number } {
-    return { priority: this.threadPriority, lends: this.lends };
+    return { priority: this.threadPriority, lends: this.lender.lends };
   }
 
   /** Sends a batch to the worker; resolves when its transaction has committed. */
   append(events: readonly UsageEvent[]): Promise<void> {
     if (this.closing) return Promise.reject(new Error('the sqlite ledger is closed'));
     if (events.length === 0) return Promise.resolve();
-    const worker = this.worker ?? this.start();
+    const worker = this.start();
     const seq = ++this.seq;
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(seq, { resolve, reject, sentAt: performance.now() });
+      this.pending.set(seq, { resolve, reject, sentAt: Infinity });
       if (this.pending.size === 1) worker.ref();
-      // Encoding and cloning the rows is the only cost left on the caller's thread.
-      const rows: Array<string | number | null> = [];
-      for (const event of events) encodeEventInto(event, rows);
-      worker.postMessage({ kind: 'append', seq, rows } satisfies AppendWorkerRequest);
-      this.scheduleCheck(false);
+      // A failed hand-over fails its batch only; the chain goes on for the next ones.
+      this.handoff = this.handoff.then(() => this.handOver(worker, seq, events)).catch((error: Error) => this.settle(seq, error));
+      this.lender.watch();
     });
+  }
+
+  /**
+   * The oldest batch not yet done, for the lender. A worker still starting makes no steps either: beside a busy
+   * event loop on one CPU it starts on loans too (~700 ms to start without them, in a 1 ms-per-turn busy loop).
+   */
+  private oldestPending(): OldestBatch | undefined {
+    for (const [seq, pending] of this.pending) return { seq, sentAt: pending.sentAt };
+    return undefined;
+  }
+
+  /**
+   * Encodes and posts a batch in parts of HANDOFF_EVENTS (or an eighth of a big batch), HANDOFF_INTERVAL_MS apart
+   * (encoding and cloning the rows is the only cost left on this thread). The worker applies the batch, in one
+   * transaction, once its last part has arrived.
+   */
+  private async handOver(worker: Worker, seq: number, events: readonly UsageEvent[]): Promise<void> {
+    const part = Math.max(HANDOFF_EVENTS, Math.ceil(events.length / HANDOFF_MAX_PARTS));
+    for (let from = 0; from < events.length; from += part) {
+      // A busy event loop (the last sample >= 90 %) takes the parts on consecutive turns: spacing them would only
+      // slow the hand-off, and with it the ledger, where latency is queueing anyway.
+      if (from > 0) await (this.lender.loopBusy ? yieldToEventLoop() : delay(HANDOFF_INTERVAL_MS));
+      const to = Math.min(events.length, from + part);
+      const rows: Array<string | number | null> = [];
+      for (let i = from; i < to; i++) encodeEventInto(events[i]!, rows);
+      worker.postMessage({ kind: 'append', seq, rows, last: to === events.length } satisfies AppendWorkerRequest);
+    }
+    const pending = this.pending.get(seq);
+    if (pending) pending.sentAt = performance.now();
   }
 
   /** Waits for pending appends, then closes the worker's connection (checkpointing the WAL) and stops it. */
@@ -131,7 +139,10 @@ export class SqliteAppendThread {
     return this.closing;
   }
 
-  private start(): Worker {
+  /** Starts the worker if it is not running (appends start it too). */
+  start(): Worker {
+    if (this.worker) return this.worker;
+    if (this.closing) throw new Error('the sqlite ledger is closed');
     const worker = new Worker(new URL('./sqlite-append-worker.js', import.meta.url), {
       workerData: { ...this.data, progress: this.progress.buffer as SharedArrayBuffer } satisfies AppendWorkerData,
       // The parent's --import/--require hooks and flags are not needed to write rows.
@@ -140,66 +151,11 @@ export class SqliteAppendThread {
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     worker.unref();
-    this.workerReady = false;
     worker.on('message', (reply: AppendWorkerReply) => this.onReply(reply));
     worker.on('error', (error) => this.onExit(worker, error));
     worker.on('exit', (code) => this.onExit(worker, new Error(`the sqlite append worker exited (code ${code})`)));
     this.worker = worker;
     return worker;
-  }
-
-  /** Looks at the pending batches on the next turn of the event loop (while lending) or after checkEveryMs. */
-  private scheduleCheck(soon: boolean): void {
-    if (this.check !== null) return;
-    if (soon) {
-      this.check = setImmediate(() => this.checkProgress());
-    } else {
-      this.check = setTimeout(() => this.checkProgress(), this.lending.checkEveryMs);
-    }
-    this.check.unref();
-  }
-
-  private checkProgress(): void {
-    this.check = null;
-    const oldestSeq = this.pending.keys().next().value as number | undefined;
-    if (oldestSeq === undefined) return;
-    const oldest = this.pending.get(oldestSeq)!;
-    const now = performance.now();
-    const progress = Atomics.load(this.progress, STEPS);
-    if (progress !== this.seenProgress) {
-      this.lastProgressAt = now;
-      // While lending, seenProgress is what the last loan ended at: these steps were made without one.
-      this.ownSteps += progress - this.seenProgress;
-    }
-    if (this.lendingSince === null) {
-      if (this.workerReady && now - this.lastProgressAt >= this.lending.stallMs && now - oldest.sentAt >= this.lending.stallMs) this.startLending(now);
-    } else if (now - this.lendingSince >= LOOP_SAMPLE_MS) {
-      // The worker got CPU of its own (another CPU, or idle time the event loop left): no more loans needed.
-      const busy = performance.eventLoopUtilization(this.loopAtLending).utilization;
-      if (this.ownSteps >= OWN_STEPS_TO_STOP || busy < MAX_BUSY_TO_LEND) this.lendingSince = null;
-      else this.startLending(now);
-    }
-    if (this.lendingSince !== null) this.lend(oldestSeq);
-    this.seenProgress = Atomics.load(this.progress, STEPS);
-    this.scheduleCheck(this.lendingSince !== null);
-  }
-
-  /** Sleeps so the worker can run: for lendMs, or until it has finished batch `seq`. */
-  private lend(seq: number): void {
-    const until = performance.now() + this.lending.lendMs;
-    for (;;) {
-      const steps = Atomics.load(this.progress, STEPS);
-      const left = until - performance.now();
-      if (Atomics.load(this.progress, FINISHED) >= seq || left <= 0) break;
-      Atomics.wait(this.progress, STEPS, steps, left);
-    }
-    this.lends += 1;
-  }
-
-  private startLending(now: number): void {
-    this.lendingSince = now;
-    this.ownSteps = 0;
-    this.loopAtLending = performance.eventLoopUtilization();
   }
 
   private onReply(reply: AppendWorkerReply): void {
@@ -209,16 +165,18 @@ export class SqliteAppendThread {
       case 'priority':
         this.threadPriority = reply.priority;
         return;
-      case 'ready':
-        this.workerReady = true;
-        return;
     }
-    const waiter = this.pending.get(reply.seq);
+    this.settle(reply.seq, reply.kind === 'appended' ? null : Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code }));
+  }
+
+  /** Resolves (error null) or rejects a pending append. */
+  private settle(seq: number, error: Error | null): void {
+    const waiter = this.pending.get(seq);
     if (!waiter) return;
-    this.pending.delete(reply.seq);
+    this.pending.delete(seq);
     if (this.pending.size === 0 && !this.closing) this.worker?.unref();
-    if (reply.kind === 'appended') waiter.resolve();
-    else waiter.reject(Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code }));
+    if (error === null) waiter.resolve();
+    else waiter.reject(error);
   }
 
   private onExit(worker: Worker, error: Error): void {
@@ -234,6 +192,7 @@ export class SqliteAppendThread {
     if (!worker) return;
     worker.ref();
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    await this.handoff;
     // Messages are handled in order, so 'close' runs after every append already sent.
     worker.postMessage({ kind: 'close' } satisfies AppendWorkerRequest);
     await exited;

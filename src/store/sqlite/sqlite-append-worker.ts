@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { FINISHED, STEPS, type AppendThreadPriority, type AppendWorkerData, type AppendWorkerReply, type AppendWorkerRequest } from './sqlite-append-thread.js';
+import type { AppendThreadPriority, AppendWorkerData, AppendWorkerReply, AppendWorkerRequest } from './sqlite-append-thread.js';
+import { FINISHED, STEPS } from './append-cpu-lender.js';
 import { SqliteLedger } from './sqlite-ledger.js';
 import { decodeEventRow, EVENT_COLUMNS } from './sqlite-row-codec.js';
 import type { UsageEvent } from '../../core/usage-event.js';
@@ -27,9 +28,12 @@ const reportFinished = (seq: number) => {
   Atomics.store(progressCells, FINISHED, seq);
   reportProgress();
 };
-lowerThreadPriority();
+// Opening (and migrating) at the normal priority, so a thread started on a saturated CPU gets going quickly.
 const ledger = SqliteLedger.open(file, { ...options, appendThread: false, afterStatement: reportProgress });
-port.postMessage({ kind: 'ready' } satisfies AppendWorkerReply);
+lowerThreadPriority();
+
+/** Batches whose last part has not arrived yet, by seq. */
+const arriving = new Map<number, UsageEvent[]>();
 
 port.on('message', (request: AppendWorkerRequest) => {
   if (request.kind === 'close') {
@@ -39,8 +43,13 @@ port.on('message', (request: AppendWorkerRequest) => {
     });
     return;
   }
-  const events: UsageEvent[] = [];
+  const events = arriving.get(request.seq) ?? [];
   for (let at = 0; at < request.rows.length; at += EVENT_COLUMNS.length) events.push(decodeEventRow(request.rows.slice(at, at + EVENT_COLUMNS.length)));
+  if (!request.last) {
+    arriving.set(request.seq, events);
+    return;
+  }
+  arriving.delete(request.seq);
   ledger.append(events).then(
     () => {
       port.postMessage({ kind: 'appended', seq: request.seq } satisfies AppendWorkerReply);

@@ -9,7 +9,8 @@ import type { Ledger, ReportQuery, ReportRow, TaskRollupQuery, TaskRollupRow, Ti
 import { decodeEventRow, encodeEventInto, EVENT_COLUMNS, RAW_ID, RAW_TS, type RawEventRow } from './sqlite-row-codec.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import { SqliteReportQueries } from './sqlite-report-queries.js';
-import { SqliteAppendThread, type AppendThreadPriority, type CpuLendingOptions } from './sqlite-append-thread.js';
+import { SqliteAppendThread, type AppendThreadPriority } from './sqlite-append-thread.js';
+import type { CpuLendingOptions } from './append-cpu-lender.js';
 import { SqliteTaskRollup } from './sqlite-task-rollup.js';
 import { SqliteRollups } from './sqlite-rollups.js';
 import { SqliteRollupMaintenance } from './sqlite-rollup-maintenance.js';
@@ -38,7 +39,7 @@ export interface SqliteLedgerOptions {
   walAutocheckpointPages?: number;
   /** Page cache in KiB (default 32,768 = 32 MB; SQLite's own default is 2 MB). */
   cacheSizeKiB?: number;
-  /** How this thread lends CPU to a starved append thread (SqliteAppendThread); defaults suit a gateway. */
+  /** How this thread lends CPU to a starved append thread (CpuLender); defaults suit a gateway. */
   cpuLending?: CpuLendingOptions;
   /** Called after each insert statement and the rollups of an append (the append thread reports progress with it). */
   afterStatement?: () => void;
@@ -48,7 +49,7 @@ export interface SqliteLedgerOptions {
    * Append on a worker thread with its own connection to the file (default; ':memory:' always appends
    * in-thread): inserts, commits and WAL checkpoints (fsync) then never block the caller's event loop. The thread
    * runs at idle priority (SCHED_IDLE where Linux allows it, else nice 5), so even on a single CPU it writes in the
-   * time request handling leaves, and lends it CPU when that time runs out (see SqliteAppendThread, `cpuLending`).
+   * time request handling leaves, and lends it CPU when that time runs out (see SqliteAppendThread and CpuLender, `cpuLending`).
    * The thread starts on the first append, so read-only users (report, export) never start it.
    */
   appendThread?: boolean;
@@ -177,6 +178,12 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
       }
       this.insertMany.immediate(events.length <= step ? events : events.slice(start, start + step));
     }
+  }
+
+  /** Starts the append thread now instead of on the first append (the gateway does, before it listens). */
+  prepareForAppends(): void {
+    this.assertOpen();
+    this.appendThread?.start();
   }
 
   /**

@@ -1,0 +1,157 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+
+/** Tuning of how the caller's thread lends CPU to a starved append thread (see CpuLender). */
+export interface CpuLendingOptions {
+  /**
+   * Lending starts when a batch has been pending and the worker has made no progress for this long (default 20 ms).
+   * At one connection on one core the worker's steps are rarely that far apart (1 in ~3,500 over 12 s).
+   */
+  stallMs?: number;
+  /** How often pending batches are looked at when not lending (default 5 ms). */
+  checkEveryMs?: number;
+  /**
+   * Least the caller's thread lends per turn of its event loop (default 1 ms; a quarter of a longer turn, up to
+   * 10 ms; less once the oldest batch is done).
+   */
+  lendMs?: number;
+}
+
+/** Cells of the progress array the worker writes and the lender reads. */
+export const STEPS = 0;
+export const FINISHED = 1;
+export const PROGRESS_CELLS = 2;
+
+/** The oldest batch not yet done: its number, and when its last part reached the worker (Infinity: not yet). */
+export interface OldestBatch {
+  seq: number;
+  sentAt: number;
+}
+
+/** How long each sample of the event loop's utilization lasts (lending starts and stops on it). */
+const LOOP_SAMPLE_MS = 50;
+/** Below this utilization the event loop leaves the worker idle time of its own (>= 10 % of the CPU): no loans. */
+export const MAX_BUSY_TO_LEND = 0.9;
+/** A loan lasts this share of the event loop turn before it (at least lendMs, at most MAX_LOAN_MS). */
+const LOAN_SHARE = 0.25;
+const MAX_LOAN_MS = 10;
+/** Steps made between loans within one sample that show the worker has CPU of its own: loans stop. */
+const OWN_STEPS_TO_STOP = 2;
+
+/**
+ * Lends the event loop's CPU to an idle-priority worker that a saturated CPU starves. The worker counts its steps
+ * (insert statements, rollups, commits) in `progress[STEPS]` and notifies; the number of its last finished batch is
+ * in `progress[FINISHED]`. Once a batch has been pending and the worker has made no progress for `stallMs` while the
+ * event loop was >= 90 % busy, the lender waits, once per turn of the event loop, for a quarter of that turn (at least
+ * `lendMs`: about the share nice 5 would get) or until the worker has finished the oldest batch, and keeps lending,
+ * batch after batch, while the loop stays busy (loans not counted) and the worker makes no steps between loans. A
+ * worker on another CPU, which progresses on its own, is never waited for; a stalled worker beside a loop with idle
+ * time is waiting for V8's own helper threads (normal priority), which a loan would feed instead.
+ */
+export class CpuLender {
+  private readonly options: Required<CpuLendingOptions>;
+  private check: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** Steps seen at the last look (after any loan); unchanged at the next one means no CPU in between. */
+  private seenSteps = 0;
+  private lastProgressAt = 0;
+  private lending = false;
+  private sample: EventLoopUtilization = performance.eventLoopUtilization();
+  private sampleStart = performance.now();
+  private lastSampleBusy = 0;
+  /** Steps the worker made between loans, and time lent, in the current sample. */
+  private ownSteps = 0;
+  private sampleLentMs = 0;
+  private lastLoanEnd = 0;
+  private loans = 0;
+
+  constructor(
+    private readonly progress: Int32Array,
+    /** The oldest batch not yet done, undefined when none is pending (or the worker is not up yet). */
+    private readonly oldest: () => OldestBatch | undefined,
+    options: CpuLendingOptions = {},
+  ) {
+    this.options = { stallMs: options.stallMs ?? 20, checkEveryMs: options.checkEveryMs ?? 5, lendMs: options.lendMs ?? 1 };
+  }
+
+  /** Loans made so far. */
+  get lends(): number {
+    return this.loans;
+  }
+
+  /** Whether the event loop was >= 90 % busy over the last whole sample (loans not counted). */
+  get loopBusy(): boolean {
+    return this.lastSampleBusy >= MAX_BUSY_TO_LEND;
+  }
+
+  /** Starts looking at pending batches (call when one is sent); looks stop by themselves when none is left. */
+  watch(): void {
+    this.schedule(false);
+  }
+
+  private schedule(soon: boolean): void {
+    if (this.check !== null) return;
+    this.check = soon ? setImmediate(() => this.look()) : setTimeout(() => this.look(), this.options.checkEveryMs);
+    this.check.unref();
+  }
+
+  private look(): void {
+    this.check = null;
+    const oldest = this.oldest();
+    if (!oldest) return;
+    const now = performance.now();
+    const steps = Atomics.load(this.progress, STEPS);
+    if (steps !== this.seenSteps) {
+      this.lastProgressAt = now;
+      // While lending, seenSteps is where the last loan ended: these steps were made without one.
+      this.ownSteps += steps - this.seenSteps;
+    }
+    const busy = this.sampleLoop(now);
+    if (!this.lending) {
+      const stalled = now - this.lastProgressAt >= this.options.stallMs && now - oldest.sentAt >= this.options.stallMs;
+      this.lending = stalled && busy >= MAX_BUSY_TO_LEND;
+      this.ownSteps = 0;
+    }
+    if (this.lending) this.lend(oldest.seq);
+    this.seenSteps = Atomics.load(this.progress, STEPS);
+    this.schedule(this.lending);
+  }
+
+  /**
+   * The event loop's utilization, loans not counted, over the current sample (at least 10 ms of it; else the last
+   * whole one). At the end of a sample, lending stops if the worker got CPU of its own in it (another CPU, or idle
+   * time the loop left).
+   */
+  private sampleLoop(now: number): number {
+    const elapsed = now - this.sampleStart;
+    let current = this.lastSampleBusy;
+    if (elapsed >= 10) {
+      const { idle, active } = performance.eventLoopUtilization(this.sample);
+      const working = Math.max(0, active - this.sampleLentMs);
+      current = working + idle > 0 ? working / (working + idle) : 0;
+    }
+    if (elapsed >= LOOP_SAMPLE_MS) {
+      if (this.lending && (this.ownSteps >= OWN_STEPS_TO_STOP || current < MAX_BUSY_TO_LEND)) this.lending = false;
+      this.ownSteps = 0;
+      this.lastSampleBusy = current;
+      this.sample = performance.eventLoopUtilization();
+      this.sampleStart = now;
+      this.sampleLentMs = 0;
+    }
+    return current;
+  }
+
+  /** Sleeps so the worker can run: a share of the last turn, or until it has finished batch `seq`. */
+  private lend(seq: number): void {
+    const start = performance.now();
+    const budget = Math.min(MAX_LOAN_MS, Math.max(this.options.lendMs, LOAN_SHARE * (start - this.lastLoanEnd)));
+    const until = start + budget;
+    for (;;) {
+      const steps = Atomics.load(this.progress, STEPS);
+      const left = until - performance.now();
+      if (Atomics.load(this.progress, FINISHED) >= seq || left <= 0) break;
+      Atomics.wait(this.progress, STEPS, steps, left);
+    }
+    this.loans += 1;
+    this.lastLoanEnd = performance.now();
+    this.sampleLentMs += this.lastLoanEnd - start;
+  }
+}
