@@ -9,10 +9,7 @@ export interface CpuLendingOptions {
   stallMs?: number;
   /** How often pending batches are looked at when not lending (default 5 ms). */
   checkEveryMs?: number;
-  /**
-   * Least the caller's thread lends per turn of its event loop (default 1 ms; a quarter of a longer turn, up to
-   * 10 ms; less once the oldest batch is done).
-   */
+  /** Longest the caller's thread lends per turn of its event loop (default 1 ms; less once the oldest batch is done). */
   lendMs?: number;
 }
 
@@ -29,23 +26,18 @@ export interface OldestBatch {
 
 /** How long each sample of the event loop's utilization lasts (lending starts and stops on it). */
 const LOOP_SAMPLE_MS = 50;
-/** Below this utilization the event loop leaves the worker idle time of its own (>= 10 % of the CPU): no loans. */
-export const MAX_BUSY_TO_LEND = 0.9;
-/** A loan lasts this share of the event loop turn before it (at least lendMs, at most MAX_LOAN_MS). */
-const LOAN_SHARE = 0.25;
-const MAX_LOAN_MS = 10;
+/** Below this utilization the event loop leaves the worker idle time of its own (>= 10 % of the CPU): loans stop. */
+const MAX_BUSY_TO_LEND = 0.9;
 /** Steps made between loans within one sample that show the worker has CPU of its own: loans stop. */
 const OWN_STEPS_TO_STOP = 2;
 
 /**
  * Lends the event loop's CPU to an idle-priority worker that a saturated CPU starves. The worker counts its steps
  * (insert statements, rollups, commits) in `progress[STEPS]` and notifies; the number of its last finished batch is
- * in `progress[FINISHED]`. Once a batch has been pending and the worker has made no progress for `stallMs` while the
- * event loop was >= 90 % busy, the lender waits, once per turn of the event loop, for a quarter of that turn (at least
- * `lendMs`: about the share nice 5 would get) or until the worker has finished the oldest batch, and keeps lending,
- * batch after batch, while the loop stays busy (loans not counted) and the worker makes no steps between loans. A
- * worker on another CPU, which progresses on its own, is never waited for; a stalled worker beside a loop with idle
- * time is waiting for V8's own helper threads (normal priority), which a loan would feed instead.
+ * in `progress[FINISHED]`. Once a batch has been pending and the worker has made no progress for `stallMs`, the lender
+ * waits, once per turn of the event loop, for `lendMs` or until the worker has finished the oldest batch, and keeps
+ * lending, batch after batch, while the loop stays busy and the worker makes no steps between loans. A worker on
+ * another CPU, which progresses on its own, is rarely waited for.
  */
 export class CpuLender {
   private readonly options: Required<CpuLendingOptions>;
@@ -57,10 +49,8 @@ export class CpuLender {
   private sample: EventLoopUtilization = performance.eventLoopUtilization();
   private sampleStart = performance.now();
   private lastSampleBusy = 0;
-  /** Steps the worker made between loans, and time lent, in the current sample. */
+  /** Steps the worker made between loans in the current sample. */
   private ownSteps = 0;
-  private sampleLentMs = 0;
-  private lastLoanEnd = 0;
   private loans = 0;
 
   constructor(
@@ -77,7 +67,7 @@ export class CpuLender {
     return this.loans;
   }
 
-  /** Whether the event loop was >= 90 % busy over the last whole sample (loans not counted). */
+  /** Whether the event loop was >= 90 % busy (loans included) over the last whole sample. */
   get loopBusy(): boolean {
     return this.lastSampleBusy >= MAX_BUSY_TO_LEND;
   }
@@ -104,10 +94,9 @@ export class CpuLender {
       // While lending, seenSteps is where the last loan ended: these steps were made without one.
       this.ownSteps += steps - this.seenSteps;
     }
-    const busy = this.sampleLoop(now);
-    if (!this.lending) {
-      const stalled = now - this.lastProgressAt >= this.options.stallMs && now - oldest.sentAt >= this.options.stallMs;
-      this.lending = stalled && busy >= MAX_BUSY_TO_LEND;
+    this.sampleLoop(now);
+    if (!this.lending && now - this.lastProgressAt >= this.options.stallMs && now - oldest.sentAt >= this.options.stallMs) {
+      this.lending = true;
       this.ownSteps = 0;
     }
     if (this.lending) this.lend(oldest.seq);
@@ -116,34 +105,22 @@ export class CpuLender {
   }
 
   /**
-   * The event loop's utilization, loans not counted, over the current sample (at least 10 ms of it; else the last
-   * whole one). At the end of a sample, lending stops if the worker got CPU of its own in it (another CPU, or idle
-   * time the loop left).
+   * At the end of each sample of the event loop's utilization (loans count as busy: they are the loop's time given
+   * away), lending stops if the worker got CPU of its own in it: steps between loans (another CPU), or a loop with
+   * idle time (>= 10 %).
    */
-  private sampleLoop(now: number): number {
-    const elapsed = now - this.sampleStart;
-    let current = this.lastSampleBusy;
-    if (elapsed >= 10) {
-      const { idle, active } = performance.eventLoopUtilization(this.sample);
-      const working = Math.max(0, active - this.sampleLentMs);
-      current = working + idle > 0 ? working / (working + idle) : 0;
-    }
-    if (elapsed >= LOOP_SAMPLE_MS) {
-      if (this.lending && (this.ownSteps >= OWN_STEPS_TO_STOP || current < MAX_BUSY_TO_LEND)) this.lending = false;
-      this.ownSteps = 0;
-      this.lastSampleBusy = current;
-      this.sample = performance.eventLoopUtilization();
-      this.sampleStart = now;
-      this.sampleLentMs = 0;
-    }
-    return current;
+  private sampleLoop(now: number): void {
+    if (now - this.sampleStart < LOOP_SAMPLE_MS) return;
+    this.lastSampleBusy = performance.eventLoopUtilization(this.sample).utilization;
+    if (this.lending && (this.ownSteps >= OWN_STEPS_TO_STOP || this.lastSampleBusy < MAX_BUSY_TO_LEND)) this.lending = false;
+    this.ownSteps = 0;
+    this.sample = performance.eventLoopUtilization();
+    this.sampleStart = now;
   }
 
-  /** Sleeps so the worker can run: a share of the last turn, or until it has finished batch `seq`. */
+  /** Sleeps so the worker can run: for lendMs, or until it has finished batch `seq`. */
   private lend(seq: number): void {
-    const start = performance.now();
-    const budget = Math.min(MAX_LOAN_MS, Math.max(this.options.lendMs, LOAN_SHARE * (start - this.lastLoanEnd)));
-    const until = start + budget;
+    const until = performance.now() + this.options.lendMs;
     for (;;) {
       const steps = Atomics.load(this.progress, STEPS);
       const left = until - performance.now();
@@ -151,7 +128,5 @@ export class CpuLender {
       Atomics.wait(this.progress, STEPS, steps, left);
     }
     this.loans += 1;
-    this.lastLoanEnd = performance.now();
-    this.sampleLentMs += this.lastLoanEnd - start;
   }
 }

@@ -18,7 +18,7 @@ const FALLBACK_NICE = 5;
 const port = parentPort!;
 const { file, options, progress } = workerData as AppendWorkerData;
 const progressCells = new Int32Array(progress);
-/** Tells a caller lending this thread CPU (SqliteAppendThread) that one more step is done. */
+/** Tells the caller's CpuLender that one more step is done. */
 const reportProgress = () => {
   Atomics.add(progressCells, STEPS, 1);
   Atomics.notify(progressCells, STEPS);

@@ -49,8 +49,8 @@ export interface SqliteLedgerOptions {
    * Append on a worker thread with its own connection to the file (default; ':memory:' always appends
    * in-thread): inserts, commits and WAL checkpoints (fsync) then never block the caller's event loop. The thread
    * runs at idle priority (SCHED_IDLE where Linux allows it, else nice 5), so even on a single CPU it writes in the
-   * time request handling leaves, and lends it CPU when that time runs out (see SqliteAppendThread and CpuLender, `cpuLending`).
-   * The thread starts on the first append, so read-only users (report, export) never start it.
+   * time request handling leaves, and this thread lends it CPU when that time runs out (CpuLender, `cpuLending`).
+   * The thread starts on the first append or `prepareForAppends()`, so read-only users (report, export) never start it.
    */
   appendThread?: boolean;
   /**
@@ -345,7 +345,7 @@ function isFileDatabase(name: string): boolean {
 /** The options the append thread opens its connection with (structured-cloneable ones only). */
 function threadOptions(options: SqliteLedgerOptions): Record<string, unknown> {
   const { walAutocheckpointPages } = options;
-  // Short statements report progress often (SqliteAppendThread tells a slow thread from a starved one by it).
+  // Short statements report progress often (CpuLender tells a slow thread from a starved one by it).
   const rowsPerStatement = Math.min(options.rowsPerStatement ?? THREAD_ROWS_PER_STATEMENT, THREAD_ROWS_PER_STATEMENT);
   // Time-ordered ids and timestamps make every insert land on the right edge of its B-tree: a small page cache
   // holds the whole working set of appends (a full 32 MiB one only costs resident memory).
