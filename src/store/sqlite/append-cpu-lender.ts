@@ -99,7 +99,8 @@ export class CpuLender {
       this.lending = true;
       this.ownSteps = 0;
     }
-    if (this.lending) this.lend(oldest.seq);
+    // A batch whose last part is still to come cannot be finished: a loan then only idles the CPU.
+    if (this.lending && oldest.sentAt !== Infinity) this.lend(oldest.seq);
     this.seenSteps = Atomics.load(this.progress, STEPS);
     this.schedule(this.lending);
   }

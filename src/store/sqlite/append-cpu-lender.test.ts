@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { CpuLender, FINISHED, PROGRESS_CELLS, type OldestBatch } from './append-cpu-lender.js';
+
+/** Keeps this event loop busy (turns of `turnMs` spinning) for `ms`, as request handling on a saturated CPU would. */
+async function busyFor(ms: number, turnMs = 3): Promise<void> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    const turnEnd = performance.now() + turnMs;
+    while (performance.now() < turnEnd) {
+      // spin
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+test('lender: lends to a stalled worker while its oldest batch is fully sent, never while parts of it are still to come', async () => {
+  // No worker: the steps never move, so every batch looks stalled.
+  const progress = new Int32Array(new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT));
+  let oldest: OldestBatch | undefined = { seq: 1, sentAt: performance.now() - 1000 };
+  const lender = new CpuLender(progress, () => oldest, { stallMs: 20, lendMs: 1 });
+  lender.watch();
+
+  await busyFor(150);
+  const afterSentBatch = lender.lends;
+  assert.ok(afterSentBatch > 0, 'a fully sent batch stalled for 20 ms on a busy loop gets loans');
+
+  // Batch 1 done; batch 2's parts are still being posted (by this thread, which a loan would stop).
+  Atomics.store(progress, FINISHED, 1);
+  oldest = { seq: 2, sentAt: Infinity };
+  await busyFor(150);
+  assert.equal(lender.lends, afterSentBatch, 'no loan while the oldest batch cannot be finished');
+
+  oldest = { seq: 2, sentAt: performance.now() };
+  await busyFor(150);
+  assert.ok(lender.lends > afterSentBatch, 'loans resume once its last part is posted');
+
+  oldest = undefined;
+  await busyFor(20);
+});
