@@ -10,7 +10,7 @@ export interface AppendWorkerData {
   file: string;
   options: Record<string, unknown>;
   /**
-   * Int32Array: [STEPS] counts (and notifies) each insert statement, the rollups and each commit; [FINISHED] holds
+   * Int32Array: [STEPS] counts (and notifies) each insert statement and the rollups of each batch; [FINISHED] holds
    * the seq of the last batch done.
    */
   progress: SharedArrayBuffer;
