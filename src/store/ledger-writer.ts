@@ -222,7 +222,7 @@ export class LedgerWriter {
   private async writeWithRetry(batch: UsageEvent[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.ledger.append(batch);
+        await this.ledger.append(batch, { backlog: this.depth - batch.length });
         this.consecutiveFailures = 0;
         return;
       } catch (error) {

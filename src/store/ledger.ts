@@ -78,9 +78,18 @@ export interface TaskRollupRow {
  * The append-only usage ledger. Implementations: sqlite (embedded default), postgres, memory.
  * `append` is idempotent by event id: appending the same id twice stores it once.
  */
+/** What a caller may tell an engine about an append. */
+export interface AppendOptions {
+  /**
+   * Events the caller has queued behind this batch (a LedgerWriter's backlog). An engine that writes on a thread
+   * sharing the caller's CPU gives a backlogged writer more of it (SqliteAppendThread); others ignore it.
+   */
+  backlog?: number;
+}
+
 export interface Ledger {
   readonly kind: string;
-  append(events: readonly UsageEvent[]): Promise<void>;
+  append(events: readonly UsageEvent[], options?: AppendOptions): Promise<void>;
   report(query: ReportQuery): Promise<ReportRow[]>;
   unpriced(range: TimeRange): Promise<UnpricedRow[]>;
   /** Streams events in time order. */

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { UsageEvent } from '../../src/core/usage-event.js';
-import type { Ledger, ReportQuery, TimeRange } from '../../src/store/ledger.js';
+import type { AppendOptions, Ledger, ReportQuery, TimeRange } from '../../src/store/ledger.js';
 import { DEFAULT_MAX_BATCH, LedgerWriter } from '../../src/store/ledger-writer.js';
 import { MemoryLedger } from '../../src/store/memory/memory-ledger.js';
 import { SqliteLedger } from '../../src/store/sqlite/sqlite-ledger.js';
@@ -19,12 +19,15 @@ const all = { since: 0, until: Number.MAX_SAFE_INTEGER };
 class InstrumentedLedger implements Ledger {
   readonly kind = 'instrumented';
   readonly batchSizes: number[] = [];
+  /** The backlog each append was told of. */
+  readonly backlogs: Array<number | undefined> = [];
   private gate: Promise<void> | null = null;
   private release: (() => void) | null = null;
   constructor(readonly inner: Ledger = new MemoryLedger(), public failures = 0) {}
   hold(): void { this.gate = new Promise((resolve) => { this.release = resolve; }); }
   open(): void { this.release?.(); this.gate = null; }
-  async append(events: readonly UsageEvent[]): Promise<void> {
+  async append(events: readonly UsageEvent[], options?: AppendOptions): Promise<void> {
+    this.backlogs.push(options?.backlog);
     if (this.gate) await this.gate;
     if (this.failures > 0) {
       this.failures -= 1;
@@ -57,6 +60,7 @@ test('writer: enqueue does no I/O; the timer writes batches of at most maxBatch 
   assert.equal(writer.stats().queueDepth, 250);
   await until(() => writer.stats().written === 250);
   assert.deepEqual(ledger.batchSizes, [100, 100, 50]);
+  assert.deepEqual(ledger.backlogs, [150, 50, 0], 'each append is told how many events wait behind it');
   assert.deepEqual((await collectIds(ledger)), events.map((e) => e.id));
   assert.deepEqual(writer.stats(), { enqueued: 250, written: 250, dropped: 0, failedWrites: 0, queueDepth: 0, batches: 3 });
   await writer.close();

@@ -71,7 +71,7 @@ export function registerStartCommand(program: Command): void {
 /** How the SQLite ledger's append thread fared, for the stop message ('' for other ledgers or without a thread). */
 function appendThreadSummary(ledger: Ledger): string {
   if (!(ledger instanceof SqliteLedger)) return '';
-  const { thread, inline, threadPriority, cpuLends } = ledger.appendStats();
+  const { thread, inline, threadPriority, cpuLends, cpuLentMs } = ledger.appendStats();
   if (threadPriority === null) return '';
-  return ` (append thread: ${threadPriority} priority, ${thread} batches, ${inline} handed back, ${cpuLends} CPU loans)`;
+  return ` (append thread: ${threadPriority} priority, ${thread} batches, ${inline} handed back, ${cpuLends} CPU loans of ${cpuLentMs} ms in all)`;
 }

@@ -39,3 +39,25 @@ test('lender: lends to a stalled worker while its oldest batch is fully sent, ne
   oldest = undefined;
   await busyFor(20);
 });
+
+test('lender: a batch its writer has a backlog behind gets loans of backlogLendMs, others of lendMs', async () => {
+  const progress = new Int32Array(new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT));
+  let oldest: OldestBatch | undefined = { seq: 1, sentAt: performance.now() - 1000, backlogged: false };
+  const lender = new CpuLender(progress, () => oldest, { stallMs: 20, lendMs: 1, backlogLendMs: 4 });
+  lender.watch();
+  const averageLoan = async (): Promise<number> => {
+    const [lends, lent] = [lender.lends, lender.lentMs];
+    await busyFor(200);
+    assert.ok(lender.lends > lends, 'loans were made');
+    return (lender.lentMs - lent) / (lender.lends - lends);
+  };
+
+  const plain = await averageLoan();
+  assert.ok(plain >= 0.9 && plain < 2.5, `a loan lasts lendMs (${plain.toFixed(2)} ms)`);
+  oldest = { seq: 1, sentAt: oldest.sentAt, backlogged: true };
+  const backlogged = await averageLoan();
+  assert.ok(backlogged >= 3.9 && backlogged < 6, `a loan lasts backlogLendMs (${backlogged.toFixed(2)} ms)`);
+
+  oldest = undefined;
+  await busyFor(20);
+});

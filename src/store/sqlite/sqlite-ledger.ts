@@ -5,7 +5,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { UsageEvent } from '../../core/usage-event.js';
-import type { Ledger, ReportQuery, ReportRow, TaskRollupQuery, TaskRollupRow, TimeRange, UnpricedRow } from '../ledger.js';
+import type { AppendOptions, Ledger, ReportQuery, ReportRow, TaskRollupQuery, TaskRollupRow, TimeRange, UnpricedRow } from '../ledger.js';
 import { decodeEventRow, encodeEventInto, EVENT_COLUMNS, RAW_ID, RAW_TS, type RawEventRow } from './sqlite-row-codec.js';
 import { migrateSqlite } from './sqlite-migrate.js';
 import { SqliteReportQueries } from './sqlite-report-queries.js';
@@ -157,12 +157,12 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
    * Inserts the events in transactions of `rowsPerTransaction` rows, yielding to the event loop between them;
    * ids already present are skipped (INSERT OR IGNORE), so retrying a batch that failed halfway is exact.
    */
-  async append(events: readonly UsageEvent[]): Promise<void> {
+  async append(events: readonly UsageEvent[], options?: AppendOptions): Promise<void> {
     this.assertOpen();
     if (events.length === 0) return;
     if (this.appendThread && !this.threadLagging) {
       const started = performance.now();
-      await this.appendThread.append(events);
+      await this.appendThread.append(events, options?.backlog ?? 0);
       this.appendCounts.thread += 1;
       this.threadLagging = performance.now() - started > this.threadLagMs;
       return;
@@ -188,11 +188,11 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
 
   /**
    * Appends written through the thread and on the caller's thread (a lagging thread hands batches back), how the
-   * thread is scheduled (null: no thread) and how often this thread lent it CPU.
+   * thread is scheduled (null: no thread) and how often (and how long in all, in ms) this thread lent it CPU.
    */
-  appendStats(): { thread: number; inline: number; threadPriority: AppendThreadPriority | null; cpuLends: number } {
+  appendStats(): { thread: number; inline: number; threadPriority: AppendThreadPriority | null; cpuLends: number; cpuLentMs: number } {
     const thread = this.appendThread?.stats();
-    return { ...this.appendCounts, threadPriority: thread?.priority ?? null, cpuLends: thread?.lends ?? 0 };
+    return { ...this.appendCounts, threadPriority: thread?.priority ?? null, cpuLends: thread?.lends ?? 0, cpuLentMs: Math.round(thread?.lentMs ?? 0) };
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
