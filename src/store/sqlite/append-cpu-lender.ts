@@ -14,7 +14,7 @@ export interface CpuLendingOptions {
   /**
    * The same for a batch with at least as many events queued behind it (default 4 ms): a writer falling behind. With
    * whole-batch hand-off (SqliteAppendThread), at 64 connections on one core the writer's queue peaked at 1,170-1,260
-   * events with 1 ms loans and at 610-650 with 4 ms.
+   * events with 1 ms loans and at 613-650 with 4 ms.
    */
   backlogLendMs?: number;
 }

@@ -33,14 +33,14 @@ export type AppendWorkerRequest = { kind: 'append'; seq: number; rows: Array<str
  */
 const HANDOFF_EVENTS = 16;
 const HANDOFF_INTERVAL_MS = 1;
-/** A big batch (bulk ingest) crosses in this many parts at most, so its hand-off takes a few milliseconds, not seconds. */
 /*
- * A batch with at least as many events queued behind it crosses whole: its requests wait in a queue anyway, and parts
- * posted a turn apart capped the writer at one part per turn. At 64 connections on one core (turns of several ms)
- * that wrote ~3,400 of ~4,250 events/s: the queue, and the heap, grew as long as the load lasted (16,800 events and
- * 117 MiB of anonymous memory after 18 s). Whole: the queue stayed under ~650 events and RSS peaked at 127-132 MiB
+ * A batch with at least as many events queued behind it crosses whole: its events wait in a queue anyway, and parts
+ * posted a turn apart capped the writer at one part per turn. At 64 connections on one core (long turns) that wrote
+ * ~3,400 of ~4,250 events/s: the queue, and the heap, grew as long as the load lasted (16,800 events and 117 MiB of
+ * anonymous memory after 18 s). Whole: the queue stayed under ~650 events and RSS peaked at 127-132 MiB
  * instead of 148-191, at the same 16-connection throughput (3 alternating pairs each).
  */
+/** A big batch (bulk ingest) crosses in this many parts at most, so its hand-off takes a few milliseconds, not seconds. */
 const HANDOFF_MAX_PARTS = 8;
 
 /**
