@@ -74,10 +74,6 @@ export interface TaskRollupRow {
   unpricedRequests: number;
 }
 
-/**
- * The append-only usage ledger. Implementations: sqlite (embedded default), postgres, memory.
- * `append` is idempotent by event id: appending the same id twice stores it once.
- */
 /** What a caller may tell an engine about an append. */
 export interface AppendOptions {
   /**
@@ -87,6 +83,10 @@ export interface AppendOptions {
   backlog?: number;
 }
 
+/**
+ * The append-only usage ledger. Implementations: sqlite (embedded default), postgres, memory.
+ * `append` is idempotent by event id: appending the same id twice stores it once.
+ */
 export interface Ledger {
   readonly kind: string;
   append(events: readonly UsageEvent[], options?: AppendOptions): Promise<void>;

@@ -33,13 +33,15 @@ export type AppendWorkerRequest = { kind: 'append'; seq: number; rows: Array<str
  */
 const HANDOFF_EVENTS = 16;
 const HANDOFF_INTERVAL_MS = 1;
-/*
- * A batch with at least as many events queued behind it crosses whole: its events wait in a queue anyway, and parts
- * posted a turn apart capped the writer at one part per turn. At 64 connections on one core (long turns) that wrote
- * ~3,400 of ~4,250 events/s: the queue, and the heap, grew as long as the load lasted (16,800 events and 117 MiB of
- * anonymous memory after 18 s). Whole: the queue stayed under ~650 events and RSS peaked at 127-132 MiB
- * instead of 148-191, at the same 16-connection throughput (3 alternating pairs each).
+/**
+ * A batch with at least as many events queued behind it crosses whole (in parts of up to this many events, ~0.8 ms of
+ * encoding, for writers configured with bigger batches): its events wait in a queue anyway, and parts posted a turn
+ * apart capped the writer at one part per turn. At 64 connections on one core (long turns) that wrote ~3,400 of ~4,250
+ * events/s: the queue, and the heap, grew as long as the load lasted (16,800 events and 117 MiB of anonymous memory
+ * after 18 s). Whole: the queue stayed under ~650 events and RSS peaked at 127-132 MiB instead of 148-191, at the same
+ * 16-connection throughput (3 alternating pairs each).
  */
+const BACKLOG_HANDOFF_EVENTS = 256;
 /** A big batch (bulk ingest) crosses in this many parts at most, so its hand-off takes a few milliseconds, not seconds. */
 const HANDOFF_MAX_PARTS = 8;
 
@@ -100,7 +102,8 @@ export class SqliteAppendThread {
 
   /**
    * Sends a batch to the worker; resolves when its transaction has committed. `backlog`: events the caller has
-   * queued behind it (a writer that falls behind gets longer CPU loans, see CpuLendingOptions.backlogLendMs).
+   * queued behind it; with at least as many as the batch holds, it crosses whole and gets longer CPU loans
+   * (CpuLendingOptions.backlogLendMs).
    */
   append(events: readonly UsageEvent[], backlog = 0): Promise<void> {
     if (this.closing) return Promise.reject(new Error('the sqlite ledger is closed'));
@@ -127,12 +130,15 @@ export class SqliteAppendThread {
   }
 
   /**
-   * Encodes and posts a batch in parts of HANDOFF_EVENTS (or an eighth of a big batch), HANDOFF_INTERVAL_MS apart
-   * (encoding and cloning the rows is the only cost left on this thread). The worker applies the batch, in one
+   * Encodes and posts a batch in parts of HANDOFF_EVENTS (or an eighth of a big batch), HANDOFF_INTERVAL_MS apart, or
+   * a backlogged one in parts of BACKLOG_HANDOFF_EVENTS (encoding and cloning the rows is the only cost left on this
+   * thread). The worker applies the batch, in one
    * transaction, once its last part has arrived.
    */
   private async handOver(worker: Worker, seq: number, events: readonly UsageEvent[], backlogged: boolean): Promise<void> {
-    const part = backlogged ? events.length : Math.max(HANDOFF_EVENTS, Math.ceil(events.length / HANDOFF_MAX_PARTS));
+    const part = backlogged
+      ? BACKLOG_HANDOFF_EVENTS
+      : Math.max(HANDOFF_EVENTS, Math.ceil(events.length / HANDOFF_MAX_PARTS));
     for (let from = 0; from < events.length; from += part) {
       // A busy event loop (the last sample >= 90 %) takes the parts on consecutive turns: spacing them would only
       // slow the hand-off, and with it the ledger, where latency is queueing anyway.
