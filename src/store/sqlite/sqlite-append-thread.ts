@@ -132,8 +132,7 @@ export class SqliteAppendThread {
   /**
    * Encodes and posts a batch in parts of HANDOFF_EVENTS (or an eighth of a big batch), HANDOFF_INTERVAL_MS apart, or
    * a backlogged one in parts of BACKLOG_HANDOFF_EVENTS (encoding and cloning the rows is the only cost left on this
-   * thread). The worker applies the batch, in one
-   * transaction, once its last part has arrived.
+   * thread). The worker applies the batch, in one transaction, once its last part has arrived.
    */
   private async handOver(worker: Worker, seq: number, events: readonly UsageEvent[], backlogged: boolean): Promise<void> {
     const part = backlogged

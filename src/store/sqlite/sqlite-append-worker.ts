@@ -32,8 +32,11 @@ const reportFinished = (seq: number) => {
 const ledger = SqliteLedger.open(file, { ...options, appendThread: false, afterStatement: reportProgress });
 lowerThreadPriority();
 
-/** Batches whose last part has not arrived yet, by seq. */
-const arriving = new Map<number, UsageEvent[]>();
+/**
+ * The batch whose last part has not arrived yet. Batches are handed over one after another, so a part of a new batch
+ * means the one before was abandoned (its hand-over failed on the caller's side, which rejected it): it is dropped.
+ */
+let arriving: { seq: number; events: UsageEvent[] } | null = null;
 
 port.on('message', (request: AppendWorkerRequest) => {
   if (request.kind === 'close') {
@@ -43,13 +46,11 @@ port.on('message', (request: AppendWorkerRequest) => {
     });
     return;
   }
-  const events = arriving.get(request.seq) ?? [];
+  if (arriving?.seq !== request.seq) arriving = { seq: request.seq, events: [] };
+  const { events } = arriving;
   for (let at = 0; at < request.rows.length; at += EVENT_COLUMNS.length) events.push(decodeEventRow(request.rows.slice(at, at + EVENT_COLUMNS.length)));
-  if (!request.last) {
-    arriving.set(request.seq, events);
-    return;
-  }
-  arriving.delete(request.seq);
+  if (!request.last) return;
+  arriving = null;
   ledger.append(events).then(
     () => {
       port.postMessage({ kind: 'appended', seq: request.seq } satisfies AppendWorkerReply);
