@@ -37,7 +37,7 @@ const dist = (p: string) => JSON.stringify(pathToFileURL(resolve('dist', p)).hre
  * A script whose event loop never idles (`turnMs` of work per macrotask, as on a saturated core) for `ms` while a
  * LedgerWriter appends `perTurn` events per turn through the append thread; prints what was enqueued, stored and counted.
  */
-function busyLoopScript(file: string, ms: number, warmUp = true, turnMs = 1, perTurn = 2): string {
+function busyLoopScript(file: string, ms: number, { warmUp = true, turnMs = 1, perTurn = 2 }: BusyLoopShape): string {
   return `
     import { SqliteLedger } from ${dist('src/store/sqlite/sqlite-ledger.js')};
     import { LedgerWriter } from ${dist('src/store/ledger-writer.js')};
@@ -77,6 +77,19 @@ interface BusyLoopResult {
   maxDepth: number;
   stored: number;
   during: { thread: number; inline: number; threadPriority: string; cpuLends: number };
+}
+
+/** The busy loop's shape: start the thread before the loop (warmUp), ms of work per turn, events enqueued per turn. */
+interface BusyLoopShape {
+  warmUp?: boolean;
+  turnMs?: number;
+  perTurn?: number;
+}
+
+/** Runs busyLoopScript in a child process pinned to `cpus` and parses what it printed. */
+async function runBusyLoop(file: string, ms: number, cpus: string, shape: BusyLoopShape = {}): Promise<BusyLoopResult> {
+  const out = await runScript(busyLoopScript(file, ms, shape), cpus);
+  return JSON.parse(out.trim().split('\n').pop()!) as BusyLoopResult;
 }
 
 /** Timer ticks (every `everyMs`) that fired while `body` ran: zero means the event loop was blocked throughout. */
@@ -120,6 +133,25 @@ test('append thread: a failing batch rejects with the error and the next batch s
     await assert.rejects(ledger.append([broken]), (error: Error) => error instanceof Error && error.message.length > 0);
     await ledger.append(batchOf(2));
     assert.equal(await ledger.count(all), 2, 'the failed transaction left nothing behind');
+  } finally {
+    await ledger.close();
+    cleanup();
+  }
+});
+
+test('append thread: a batch whose hand-over fails after its first part leaves nothing behind, and the next batch is stored alone', async () => {
+  const { file, cleanup } = tempFile();
+  const ledger = SqliteLedger.open(file, { appendThread: true });
+  try {
+    // Parts of 16 events: the first part reaches the worker, encoding the 18th event throws.
+    const unencodable = makeEvent({ attribution: { tags: { toJSON() { throw new Error('unencodable tags'); } } as unknown as Record<string, string> } });
+    const abandoned = [...batchOf(17, 1_000), unencodable, ...batchOf(2, 3_000)];
+    await assert.rejects(ledger.append(abandoned), /unencodable tags/);
+    const next = batchOf(5, 5_000);
+    await ledger.append(next);
+    const ids: string[] = [];
+    for await (const event of ledger.events(all)) ids.push(event.id);
+    assert.deepEqual(ids, next.map((e) => e.id), 'the abandoned part is neither written nor merged into the next batch');
   } finally {
     await ledger.close();
     cleanup();
@@ -244,8 +276,7 @@ test('append thread: when the thread lags, the next batch is written on the call
 test('append thread: on a saturated single core the idle-priority thread gets CPU lent by the event loop and keeps up', async () => {
   const { file, cleanup } = tempFile();
   try {
-    const out = await runScript(busyLoopScript(file, 1500), '0');
-    const result = JSON.parse(out.trim().split('\n').pop()!) as BusyLoopResult;
+    const result = await runBusyLoop(file, 1500, '0');
     assert.equal(result.stored, result.enqueued, 'every event stored once');
     assert.equal(result.during.inline, 0, `the thread never lagged enough to hand a batch back (${JSON.stringify(result)})`);
     assert.ok(result.during.thread >= 10, `batches kept committing during the busy loop (${JSON.stringify(result)})`);
@@ -263,7 +294,7 @@ test('append thread: a writer falling behind on a saturated single core (long tu
     // ~6,000 events/s in 5 ms turns, as at 64 connections. Parts posted a turn apart (and 1 ms loans) capped the
     // writer below that: the queue reached 6,300-6,400 events in 2 s. Batches with a backlog cross whole and get
     // longer loans: 640-670.
-    const result = JSON.parse((await runScript(busyLoopScript(file, 2000, true, 5, 30), '0')).trim().split('\n').pop()!) as BusyLoopResult;
+    const result = await runBusyLoop(file, 2000, '0', { turnMs: 5, perTurn: 30 });
     assert.equal(result.stored, result.enqueued, 'every event stored once');
     assert.equal(result.during.inline, 0, `the thread never lagged enough to hand a batch back (${JSON.stringify(result)})`);
     assert.ok(result.maxDepth < 2_000, `the queue stayed short (${JSON.stringify(result)})`);
@@ -275,7 +306,7 @@ test('append thread: a writer falling behind on a saturated single core (long tu
 test('append thread: a thread started on an already saturated single core gets going and keeps up', async () => {
   const { file, cleanup } = tempFile();
   try {
-    const result = JSON.parse((await runScript(busyLoopScript(file, 1500, false), '0')).trim().split('\n').pop()!) as BusyLoopResult;
+    const result = await runBusyLoop(file, 1500, '0', { warmUp: false });
     assert.equal(result.stored, result.enqueued, 'every event stored once');
     assert.ok(result.during.thread >= 10, `batches committed during the busy loop (${JSON.stringify(result)})`);
     assert.ok(result.maxDepth < 1_000, `the queue stayed short (${JSON.stringify(result)})`);
@@ -288,8 +319,8 @@ test('append thread: a thread running on another CPU progresses on its own and i
   const one = tempFile();
   const two = tempFile();
   try {
-    const sameCpu = JSON.parse((await runScript(busyLoopScript(one.file, 1000), '0')).trim().split('\n').pop()!) as BusyLoopResult;
-    const ownCpu = JSON.parse((await runScript(busyLoopScript(two.file, 1000), '0,1')).trim().split('\n').pop()!) as BusyLoopResult;
+    const sameCpu = await runBusyLoop(one.file, 1000, '0');
+    const ownCpu = await runBusyLoop(two.file, 1000, '0,1');
     assert.equal(ownCpu.stored, ownCpu.enqueued);
     assert.equal(ownCpu.during.inline, 0);
     const loans = `loans on two CPUs ${ownCpu.during.cpuLends}, on one ${sameCpu.during.cpuLends}`;
