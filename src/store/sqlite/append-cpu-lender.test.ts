@@ -40,6 +40,27 @@ test('lender: lends to a stalled worker while its oldest batch is fully sent, ne
   await busyFor(20);
 });
 
+test('lender: a worker stalled beside a loop with idle time of its own gets no loans (it is blocked, not starved)', async () => {
+  // A worker that makes no steps while the loop is idle half the time is waiting on something else (a checkpoint's
+  // fsync): a loan would only stall the loop. Loans counted as busy used to fill that idle time and keep lending.
+  const progress = new Int32Array(new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT));
+  const oldest: OldestBatch = { seq: 1, sentAt: performance.now() - 1000, backlogged: true };
+  const lender = new CpuLender(progress, () => oldest, { stallMs: 20, lendMs: 1, backlogLendMs: 4 });
+  lender.watch();
+  const end = performance.now() + 400;
+  while (performance.now() < end) {
+    await busyFor(2, 2);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  assert.equal(lender.lends, 0, 'no loan while the loop is ~50 % busy');
+  assert.equal(lender.loopBusy, false);
+
+  await busyFor(200);
+  assert.ok(lender.lends > 0, 'the same stalled worker gets loans once the loop is saturated');
+  Atomics.store(progress, FINISHED, 1);
+  await busyFor(20);
+});
+
 test('lender: a batch its writer has a backlog behind gets loans of backlogLendMs, others of lendMs', async () => {
   const progress = new Int32Array(new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT));
   let oldest: OldestBatch | undefined = { seq: 1, sentAt: performance.now() - 1000, backlogged: false };
