@@ -4,7 +4,7 @@
 //
 //   node --import ./bench/latency-trace.mjs dist/src/cli/main.js start ...      (LATENCY_TRACE_OUT=/tmp/trace.json)
 //
-// Costs ~1 µs per request; holds at most 1,000,000 requests (24 MB of Float64Array, allocated at start).
+// Costs ~1 µs per request; holds at most 1,000,000 requests (16 MB of Float64Array, allocated at start).
 import http from 'node:http';
 import fs from 'node:fs';
 import { performance, PerformanceObserver } from 'node:perf_hooks';

@@ -49,10 +49,10 @@ const OWN_STEPS_TO_STOP = 2;
  * Lends the event loop's CPU to an idle-priority worker that a saturated CPU starves. The worker counts its steps
  * (insert statements, rollups) in `progress[STEPS]` and notifies; the number of its last finished batch is
  * in `progress[FINISHED]`. Once a batch has been pending and the worker has made no progress for `stallMs` beside a
- * saturated event loop (>= 90 % busy with its own work over the last sample), the lender
- * waits, once per turn of the event loop in which the oldest batch has been posted whole, for `lendMs` or until the
- * worker has finished it, and keeps lending, batch after batch, while the loop stays busy and the worker makes no
- * steps between loans. A worker on another CPU, which progresses on its own, is rarely waited for.
+ * saturated event loop (>= 90 % busy with its own work over the last sample), the lender waits, once per turn of the
+ * event loop in which the oldest batch has been posted whole, for `lendMs` (`backlogLendMs` for a backlogged batch) or
+ * until the worker has finished it, and keeps lending, batch after batch, while the loop stays busy and the worker
+ * makes no steps between loans. A worker on another CPU, which progresses on its own, is rarely waited for.
  */
 export class CpuLender {
   private readonly options: Required<CpuLendingOptions>;
