@@ -50,9 +50,12 @@ export function createRequestListener(ctx: GatewayContext): http.RequestListener
   };
 }
 
+/** The gateway's node:http server options (the start-up warm-up serves with the same ones). */
+export const GATEWAY_SERVER_OPTIONS: http.ServerOptions = { keepAliveTimeout: 75_000, requestTimeout: 0, headersTimeout: 60_000 };
+
 /** Starts the gateway on host:port (port 0 picks a free one). */
 export async function startGatewayServer(ctx: GatewayContext, host: string, port: number): Promise<GatewayServer> {
-  const server = http.createServer({ keepAliveTimeout: 75_000, requestTimeout: 0, headersTimeout: 60_000 }, createRequestListener(ctx));
+  const server = http.createServer(GATEWAY_SERVER_OPTIONS, createRequestListener(ctx));
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
     else socket.destroy();

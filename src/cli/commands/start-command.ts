@@ -5,6 +5,7 @@ import { startGateway } from '../../gateway/start-gateway.js';
 import { parsePort, parsePositiveInt } from '../cli-parsers.js';
 import { runPrimary, type WorkerListening } from './start-workers.js';
 import { startAutoPrune } from './auto-prune.js';
+import { warmUpConnections } from '../../gateway/connection-warm-up.js';
 import { capYoungGeneration, limitOldGenerationGrowth } from '../heap-limits.js';
 import type { Ledger } from '../../store/ledger.js';
 import { SqliteLedger } from '../../store/sqlite/sqlite-ledger.js';
@@ -22,6 +23,7 @@ export function registerStartCommand(program: Command): void {
     .option('--openai-url <url>', 'OpenAI-compatible upstream base URL including /v1 (e.g. http://127.0.0.1:9000/v1)')
     .option('--anthropic-url <url>', 'Anthropic upstream base URL without /v1')
     .option('--redis-url <url>', 'share budget and rate-limit counters through Redis (env TOKENMETER_REDIS_URL)')
+    .option('--no-warm-up', 'skip the start-up warm-up over loopback connections (server.warmUpConnections)')
     .option('-w, --workers <n>', 'gateway processes sharing the port (node cluster), each with its own ledger writer (default 1)', parsePositiveInt)
     .action(async (options) => {
       const config = loadConfig(options.config, {
@@ -40,6 +42,9 @@ export function registerStartCommand(program: Command): void {
       // This process is the gateway's alone (not an embedding app), so it may tune its own V8 heap.
       capYoungGeneration(config.memory.youngGenerationMiB);
       limitOldGenerationGrowth(config.memory.oldGenerationGrowthPercent);
+      // Before the gateway listens, so no caller's request meets the warm-up (or the code it leaves unoptimized).
+      if (options.warmUp !== false) await warmUpConnections(config.server.warmUpConnections).catch((error: Error) =>
+        process.stderr.write(`tokenmeter: start-up warm-up skipped (${error.message})\n`));
       const gateway = await startGateway(config);
       // A cluster worker reports to its primary, which prints one line for all; it prunes for them too.
       if (cluster.isWorker) process.send?.({ kind: 'tokenmeter:listening', url: gateway.url } satisfies WorkerListening);
