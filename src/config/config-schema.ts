@@ -43,9 +43,9 @@ export const configSchema = z.strictObject({
       /** How long to wait for the upstream's response headers (and between body chunks). */
       upstreamTimeoutMs: positiveInt.default(600_000),
       /**
-       * `tokenmeter start` first exchanges requests over this many loopback connections that open and close, so V8's
-       * optimized socket and HTTP code has seen connections come and go before traffic does (see
-       * connection-warm-up.ts); 0 turns it off. Not done by embedders calling startGateway().
+       * `tokenmeter start` first runs calls through its own request path to a provider stand-in, over this many
+       * loopback connections that open and close, so V8's optimized code has seen connections come and go before
+       * traffic does (see connection-warm-up.ts); nothing is recorded. 0 turns it off. Not done by startGateway().
        */
       warmUpConnections: z.number().int().min(0).max(64).default(8),
     })

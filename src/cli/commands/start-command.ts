@@ -5,7 +5,7 @@ import { startGateway } from '../../gateway/start-gateway.js';
 import { parsePort, parsePositiveInt } from '../cli-parsers.js';
 import { runPrimary, type WorkerListening } from './start-workers.js';
 import { startAutoPrune } from './auto-prune.js';
-import { warmUpConnections } from '../../gateway/connection-warm-up.js';
+import { warmUpGateway } from '../../gateway/connection-warm-up.js';
 import { capYoungGeneration, limitOldGenerationGrowth } from '../heap-limits.js';
 import type { Ledger } from '../../store/ledger.js';
 import { SqliteLedger } from '../../store/sqlite/sqlite-ledger.js';
@@ -43,7 +43,7 @@ export function registerStartCommand(program: Command): void {
       capYoungGeneration(config.memory.youngGenerationMiB);
       limitOldGenerationGrowth(config.memory.oldGenerationGrowthPercent);
       // Before the gateway listens, so no caller's request meets the warm-up (or the code it leaves unoptimized).
-      if (options.warmUp !== false) await warmUpConnections(config.server.warmUpConnections).catch((error: Error) =>
+      if (options.warmUp !== false) await warmUpGateway(config, config.server.warmUpConnections).catch((error: Error) =>
         process.stderr.write(`tokenmeter: start-up warm-up skipped (${error.message})\n`));
       const gateway = await startGateway(config);
       // A cluster worker reports to its primary, which prints one line for all; it prunes for them too.
