@@ -89,7 +89,7 @@ async function closeServer(server: http.Server): Promise<void> {
  * and recompiles them on V8's worker threads, which preempt the event loop: in the one-connection benchmark the 3 s
  * after the load's connection changed held a third to a half of the run's stall time. With connections that opened,
  * ended from either side and reopened in the type feedback before anything was optimized, the optimized code covers
- * them (gateway test: see connection-warm-up.test.ts). Costs ~0.1-0.3 s at start-up.
+ * them (test/gateway/warm-up-deopts.test.ts). Costs ~0.3 s at start-up (192 calls through code not yet optimized).
  */
 export async function warmUpGateway(config: TokenmeterConfig, connections = 8, requestsPerConnection = 24): Promise<WarmUpResult> {
   const started = performance.now();
