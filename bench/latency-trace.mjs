@@ -31,5 +31,7 @@ http.Server.prototype.emit = function (event, req, res) {
 };
 
 process.prependListener('SIGTERM', () => {
-  fs.writeFileSync(out, JSON.stringify({ pid: process.pid, spans: Array.from(spans.subarray(0, count * 2)), gcs }));
+  // timeOrigin and the monotonic clock's offset let bench/latency-threads.mjs line spans up with `perf record -k CLOCK_MONOTONIC`.
+  const monoMinusNow = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+  fs.writeFileSync(out, JSON.stringify({ pid: process.pid, timeOrigin: performance.timeOrigin, monoMinusNow, spans: Array.from(spans.subarray(0, count * 2)), gcs }));
 });
