@@ -145,7 +145,7 @@ export class CpuLender {
     const { active, idle } = performance.eventLoopUtilization(this.sample);
     const own = active - this.sampleLentMs;
     this.lastSampleBusy = own > 0 ? own / (own + idle) : 0;
-    if (this.lending && (this.ownSteps >= OWN_STEPS_TO_STOP || this.lastSampleBusy < MAX_BUSY_TO_LEND)) this.lending = false;
+    if (this.lending && (this.ownSteps >= OWN_STEPS_TO_STOP || !this.loopBusy)) this.lending = false;
     this.ownSteps = 0;
     this.sampleLentMs = 0;
     this.sample = performance.eventLoopUtilization();
