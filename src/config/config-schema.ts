@@ -45,8 +45,7 @@ export const configSchema = z.strictObject({
       /**
        * `tokenmeter start` first runs calls through its own request path to a provider stand-in, over this many
        * loopback connections that open and close, so V8's optimized code has seen connections come and go before
-       * traffic does (see connection-warm-up.ts); nothing is recorded. 0 turns it off. startGateway() does it only
-       * when asked ({ warmUp: true }).
+       * traffic does (see connection-warm-up.ts); nothing is recorded. 0 turns it off. Not done by startGateway().
        */
       warmUpConnections: z.number().int().min(0).max(64).default(8),
     })

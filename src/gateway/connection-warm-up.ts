@@ -2,7 +2,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
+import type { TokenmeterConfig } from '../config/config-schema.js';
+import { loadPriceCatalog } from '../config/load-prices.js';
+import { toSpendPolicies } from '../config/spend-config-schema.js';
 import { RetryBudget } from '../core/retry-policy.js';
+import { ENDPOINT_ADAPTERS } from '../providers/endpoint-adapters.js';
 import { MemoryCounters } from '../store/memory/memory-counters.js';
 import { MemoryKeyStore } from '../store/memory/memory-key-store.js';
 import { AuthGate } from './auth-gate.js';
@@ -10,13 +14,13 @@ import type { GatewayContext } from './gateway-context.js';
 import { createRequestListener, GATEWAY_SERVER_OPTIONS } from './gateway-server.js';
 import { createLogger } from './logger.js';
 import { readStream } from './read-body.js';
+import { SpendControl } from './spend-control.js';
 import { UpstreamClient } from './upstream-client.js';
 
-/** What a warm-up did: connections opened and closed, calls made, calls answered 2xx, and how long it took. */
+/** What a warm-up did: connections opened and closed, calls answered, and how long it took. */
 export interface WarmUpResult {
   connections: number;
   requests: number;
-  ok: number;
   ms: number;
 }
 
@@ -37,8 +41,6 @@ const CHAT_STREAM = [
 /**
  * A provider stand-in on loopback: every POST gets a chat completion, as JSON or as an SSE stream with usage. The
  * last call of a connection may ask it to close the connection (x-warm-up-close), so undici sees a provider hang up.
- * Not the simulator (src/simulator): it loads gpt-tokenizer's o200k encoding, which would stay in the gateway's
- * memory (RSS 71 -> 114 MiB, heap 12 -> 34 MiB, measured after one call).
  */
 function startStandInProvider(): Promise<http.Server> {
   const server = http.createServer((req, res) => {
@@ -78,10 +80,9 @@ async function closeServer(server: http.Server): Promise<void> {
 
 /**
  * The gateway's own request path, run before it takes traffic: chat calls (JSON and streamed) through the request
- * listener of `gateway` (its config, prices, adapters and spend policies), to a provider stand-in on loopback, over
- * connections that open and close from either side. Nothing is recorded or counted (events go nowhere, spend goes to
- * throwaway in-memory counters, the stand-in is the only upstream and gets no server-held key) and no caller can reach
- * it (its servers listen on ephemeral loopback ports).
+ * listener with this config's prices and spend policies, to a provider stand-in on loopback, over connections that
+ * open and close from either side. Nothing is recorded (events go nowhere, counters are a throwaway in-memory set,
+ * the stand-in is the only upstream) and no caller can reach it (its servers listen on ephemeral loopback ports).
  *
  * Why: V8 optimizes Node's socket, stream and HTTP code, and ours, for the objects it has seen. A process that has
  * seen only one connection, then sees it close and another open, deoptimizes ~35-55 functions at once ("wrong map")
@@ -90,31 +91,33 @@ async function closeServer(server: http.Server): Promise<void> {
  * ended from either side and reopened in the type feedback before anything was optimized, the optimized code covers
  * them (test/gateway/warm-up-deopts.test.ts). Costs ~0.3 s at start-up (192 calls through code not yet optimized).
  */
-export async function warmUpGateway(gateway: GatewayContext, connections = 8, requestsPerConnection = 24): Promise<WarmUpResult> {
+export async function warmUpGateway(config: TokenmeterConfig, connections = 8, requestsPerConnection = 24): Promise<WarmUpResult> {
   const started = performance.now();
-  if (connections <= 0) return { connections: 0, requests: 0, ok: 0, ms: 0 };
+  if (connections <= 0) return { connections: 0, requests: 0, ms: 0 };
   const provider = await startStandInProvider();
+  const log = createLogger('silent');
   const keys = new MemoryKeyStore();
+  const catalog = loadPriceCatalog(config.prices.overrides);
   const counters = new MemoryCounters();
-  const { config } = gateway;
   const context: GatewayContext = {
-    ...gateway,
+    config,
+    catalog,
     sink: { enqueue: () => undefined },
     upstream: new UpstreamClient(config.server.upstreamTimeoutMs),
-    log: createLogger('silent'),
+    log,
+    adapters: ENDPOINT_ADAPTERS,
     serverKeys: {},
     auth: new AuthGate('open', keys, config.auth.keyCacheMs),
     keys,
-    spend: gateway.spend.detached(counters),
+    spend: new SpendControl(toSpendPolicies(config), counters, catalog, config.server.upstreamTimeoutMs * 2, log),
     retryBudget: new RetryBudget(config.retries.budgetRatio),
     upstreamBase: { openai: `${originOf(provider)}/v1`, anthropic: originOf(provider) },
   };
-  let server: http.Server | null = null;
+  let gateway: http.Server | null = null;
   let requests = 0;
-  let ok = 0;
   try {
-    server = await listenOnLoopback(http.createServer(GATEWAY_SERVER_OPTIONS, createRequestListener(context)));
-    const origin = originOf(server);
+    gateway = await listenOnLoopback(http.createServer(GATEWAY_SERVER_OPTIONS, createRequestListener(context)));
+    const origin = originOf(gateway);
     for (let c = 0; c < connections; c++) {
       const client = new Client(origin, { pipelining: 1 });
       // Odd connections end with the gateway's provider hanging up; the caller always hangs up its own.
@@ -142,17 +145,16 @@ export async function warmUpGateway(gateway: GatewayContext, connections = 8, re
           });
           await readStream(response.body);
           requests++;
-          if (response.statusCode < 300) ok++;
         }
       } finally {
         await client.close();
       }
     }
   } finally {
-    if (server) await closeServer(server);
+    if (gateway) await closeServer(gateway);
     await context.upstream.close();
     await counters.close();
     await closeServer(provider);
   }
-  return { connections, requests, ok, ms: Math.round(performance.now() - started) };
+  return { connections, requests, ms: Math.round(performance.now() - started) };
 }

@@ -67,11 +67,6 @@ export class SpendControl {
     this.active = policies.budgets.length + policies.rateLimits.length + policies.taskCaps.length + policies.inputCaps.length + policies.outputCaps.length > 0;
   }
 
-  /** The same policies, prices and lease over other counters, raising no alerts (what the start-up warm-up spends on). */
-  detached(counters: Counters): SpendControl {
-    return new SpendControl(this.current, counters, this.catalog, this.leaseMs, this.log);
-  }
-
   /** The configured policies (with any limit raised at run time). */
   get policies(): SpendPolicies {
     return this.current;

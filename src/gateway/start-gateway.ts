@@ -6,7 +6,6 @@ import type { Ledger } from '../store/ledger.js';
 import { UpstreamClient } from './upstream-client.js';
 import { createLogger, type Logger } from './logger.js';
 import { startGatewayServer } from './gateway-server.js';
-import { warmUpGateway } from './connection-warm-up.js';
 import { ENDPOINT_ADAPTERS } from '../providers/endpoint-adapters.js';
 import type { GatewayContext } from './gateway-context.js';
 import { keyStoreFor } from '../store/open-key-store.js';
@@ -30,19 +29,8 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** How startGateway runs beside its config. */
-export interface StartGatewayOptions {
-  log?: Logger;
-  env?: NodeJS.ProcessEnv;
-  /**
-   * Run the start-up warm-up (server.warmUpConnections connections; see connection-warm-up.ts) before listening.
-   * `tokenmeter start` does; embedders, the demo and tests do not unless they ask.
-   */
-  warmUp?: boolean;
-}
-
 /** Wires config -> catalog, ledger, writer, upstream pool and HTTP server, and starts listening. */
-export async function startGateway(config: TokenmeterConfig, options: StartGatewayOptions = {}): Promise<RunningGateway> {
+export async function startGateway(config: TokenmeterConfig, options: { log?: Logger; env?: NodeJS.ProcessEnv } = {}): Promise<RunningGateway> {
   const log = options.log ?? createLogger();
   const env = options.env ?? process.env;
   const catalog = loadPriceCatalog(config.prices.overrides);
@@ -95,8 +83,6 @@ export async function startGateway(config: TokenmeterConfig, options: StartGatew
     },
   };
   registerTokenmeterApi(context, { ledger, outcomes: outcomeStoreFor(ledger) });
-  // Before listening, so no caller's request meets the warm-up (or the code it leaves unoptimized).
-  if (options.warmUp) await warmUp(context, log);
   const server = await startGatewayServer(context, config.server.host, config.server.port);
   log.info('gateway started', {
     ledger: config.store.kind === 'sqlite' ? config.store.path : 'postgres',
@@ -123,16 +109,6 @@ export async function startGateway(config: TokenmeterConfig, options: StartGatew
         await ledger.close();
       })()),
   };
-}
-
-/** The start-up warm-up, logged; a failure is logged and skipped (the gateway works without it, only colder). */
-async function warmUp(context: GatewayContext, log: Logger): Promise<void> {
-  try {
-    const done = await warmUpGateway(context, context.config.server.warmUpConnections);
-    if (done.requests > 0) log.info('start-up warm-up done', { calls: done.requests, ok: done.ok, connections: done.connections, ms: done.ms });
-  } catch (error) {
-    log.warn('start-up warm-up skipped', { error: (error as Error).message });
-  }
 }
 
 /** 'auto' leaves the choice to the SQLite ledger. */

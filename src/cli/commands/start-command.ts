@@ -5,6 +5,8 @@ import { startGateway } from '../../gateway/start-gateway.js';
 import { parsePort, parsePositiveInt } from '../cli-parsers.js';
 import { runPrimary, type WorkerListening } from './start-workers.js';
 import { startAutoPrune } from './auto-prune.js';
+import { warmUpGateway } from '../../gateway/connection-warm-up.js';
+import { createLogger } from '../../gateway/logger.js';
 import { capYoungGeneration, limitOldGenerationGrowth } from '../heap-limits.js';
 import type { Ledger } from '../../store/ledger.js';
 import { SqliteLedger } from '../../store/sqlite/sqlite-ledger.js';
@@ -41,7 +43,14 @@ export function registerStartCommand(program: Command): void {
       // This process is the gateway's alone (not an embedding app), so it may tune its own V8 heap.
       capYoungGeneration(config.memory.youngGenerationMiB);
       limitOldGenerationGrowth(config.memory.oldGenerationGrowthPercent);
-      const gateway = await startGateway(config, { warmUp: options.warmUp !== false });
+      // Before the gateway listens, so no caller's request meets the warm-up (or the code it leaves unoptimized).
+      if (options.warmUp !== false) {
+        await warmUpGateway(config, config.server.warmUpConnections).then(
+          (done) => done.requests > 0 && createLogger().info('start-up warm-up done', { calls: done.requests, connections: done.connections, ms: done.ms }),
+          (error: Error) => createLogger().warn('start-up warm-up skipped', { error: error.message }),
+        );
+      }
+      const gateway = await startGateway(config);
       // A cluster worker reports to its primary, which prints one line for all; it prunes for them too.
       if (cluster.isWorker) process.send?.({ kind: 'tokenmeter:listening', url: gateway.url } satisfies WorkerListening);
       else process.stdout.write(`tokenmeter listening on ${gateway.url}\n`);
