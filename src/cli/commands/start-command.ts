@@ -46,7 +46,7 @@ export function registerStartCommand(program: Command): void {
       // Before the gateway listens, so no caller's request meets the warm-up (or the code it leaves unoptimized).
       if (options.warmUp !== false) {
         await warmUpGateway(config, config.server.warmUpConnections).then(
-          (done) => done.requests > 0 && createLogger().info('start-up warm-up done', { calls: done.requests, connections: done.connections, ms: done.ms }),
+          (done) => done.requests > 0 && createLogger().info('start-up warm-up done', { calls: done.requests, ok: done.ok, connections: done.connections, ms: done.ms }),
           (error: Error) => createLogger().warn('start-up warm-up skipped', { error: error.message }),
         );
       }
