@@ -7,6 +7,7 @@ import { runPrimary, type WorkerListening } from './start-workers.js';
 import { startAutoPrune } from './auto-prune.js';
 import { warmUpGateway } from '../../gateway/connection-warm-up.js';
 import { createLogger } from '../../gateway/logger.js';
+import { AdaptiveHelperPriority, LOW_NICE } from '../helper-thread-priority.js';
 import { capYoungGeneration, limitOldGenerationGrowth } from '../heap-limits.js';
 import type { Ledger } from '../../store/ledger.js';
 import { SqliteLedger } from '../../store/sqlite/sqlite-ledger.js';
@@ -50,6 +51,11 @@ export function registerStartCommand(program: Command): void {
           (error: Error) => createLogger().warn('start-up warm-up skipped', { error: error.message }),
         );
       }
+      // Before startGateway: the SQLite append thread it starts sets its own (idle) priority.
+      const helpers = config.server.helperThreads === 'adaptive' ? AdaptiveHelperPriority.start() : null;
+      if (config.server.helperThreads === 'adaptive' && !helpers) {
+        createLogger().info('helper threads left at their priority', { reason: 'not Linux, or this process may not raise a thread back to nice 0 (CAP_SYS_NICE or RLIMIT_NICE)' });
+      }
       const gateway = await startGateway(config);
       // A cluster worker reports to its primary, which prints one line for all; it prunes for them too.
       if (cluster.isWorker) process.send?.({ kind: 'tokenmeter:listening', url: gateway.url } satisfies WorkerListening);
@@ -61,10 +67,11 @@ export function registerStartCommand(program: Command): void {
         stopping = true;
         process.stderr.write(`tokenmeter: ${signal} received, finishing in-flight requests and flushing the ledger\n`);
         stopPrune();
+        helpers?.stop();
         gateway.close().then(
           () => {
             const stats = gateway.writer.stats();
-            process.stderr.write(`tokenmeter: stopped; ${stats.written} events written, ${stats.dropped} dropped${appendThreadSummary(gateway.ledger)}\n`);
+            process.stderr.write(`tokenmeter: stopped; ${stats.written} events written, ${stats.dropped} dropped${appendThreadSummary(gateway.ledger)}${helperSummary(helpers)}\n`);
             process.exit(0);
           },
           (error) => {
@@ -76,6 +83,13 @@ export function registerStartCommand(program: Command): void {
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
     });
+}
+
+/** How long the helper threads ran at low priority ('' where they were left alone). */
+function helperSummary(helpers: AdaptiveHelperPriority | null): string {
+  if (!helpers) return '';
+  const { threads, switches, lowMs } = helpers.stats();
+  return `; ${threads} helper threads at nice ${LOW_NICE} for ${(lowMs / 1000).toFixed(1)} s (${switches} priority changes)`;
 }
 
 /** How the SQLite ledger's append thread fared, for the stop message ('' for other ledgers or without a thread). */
