@@ -13,17 +13,45 @@ export type AuthMode = 'auto' | 'open' | 'keys';
 export class AuthGate {
   private readonly cache: KeyCache;
   private required: boolean;
-  private checkedAt = 0;
+  private refreshTimer: NodeJS.Timeout | null = null;
+  private refreshing = false;
 
   constructor(private readonly mode: AuthMode, private readonly store: KeyStore, private readonly refreshMs: number) {
     this.cache = new KeyCache(store, refreshMs);
     this.required = mode === 'keys';
   }
 
-  /** Reads the store once at start-up (auto mode). */
-  async init(now: number): Promise<void> {
-    if (this.mode === 'auto') this.required = await this.store.hasActiveKeys();
-    this.checkedAt = now;
+  /**
+   * Auto mode: reads the store at start-up, then every `refreshMs` on a timer (with `refreshMs` 0, on every call).
+   * The timer keeps the store query off the request path: no request waits for it, and the optimized request code
+   * never meets a branch it has not run (checked on a call every 5 s, it deoptimized `admit` in the benchmark).
+   */
+  async init(): Promise<void> {
+    if (this.mode !== 'auto') return;
+    this.required = await this.store.hasActiveKeys();
+    if (this.refreshMs > 0 && !this.refreshTimer) {
+      this.refreshTimer = setInterval(() => void this.refresh(), this.refreshMs);
+      this.refreshTimer.unref();
+    }
+  }
+
+  /** Stops the auto-mode refresh. */
+  close(): void {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer = null;
+  }
+
+  /** A store that cannot answer (a database restarting) leaves the last answer in force until the next refresh. */
+  private async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    try {
+      this.required = await this.store.hasActiveKeys();
+    } catch {
+      // kept: see above
+    } finally {
+      this.refreshing = false;
+    }
   }
 
   /** Whether calls currently need a virtual key. */
@@ -33,10 +61,7 @@ export class AuthGate {
 
   /** The caller's virtual key record, or null in open mode; throws invalid_key (401) otherwise. */
   async authenticate(headers: IncomingHttpHeaders, family: ApiFamily, now: number): Promise<VirtualKeyRecord | null> {
-    if (this.mode === 'auto' && now - this.checkedAt > this.refreshMs) {
-      this.checkedAt = now;
-      this.required = await this.store.hasActiveKeys();
-    }
+    if (this.mode === 'auto' && this.refreshMs === 0) this.required = await this.store.hasActiveKeys();
     const presented = presentedKey(headers);
     if (!this.required) {
       // Open mode still honours a virtual key when one is presented (attribution and key budgets).

@@ -54,7 +54,7 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
     : new MemoryCounters();
   const keys = keyStoreFor(ledger);
   const auth = new AuthGate(config.auth.mode, keys, config.auth.keyCacheMs);
-  await auth.init(Date.now());
+  await auth.init();
   // A hold must outlive the longest call it covers, or it would heal itself while the call still runs.
   const leaseMs = config.counters.leaseMs ?? config.server.upstreamTimeoutMs * 2 + 60_000;
   const spend = new SpendControl(policies, counters, catalog, leaseMs, log, (alert) =>
@@ -103,6 +103,7 @@ export async function startGateway(config: TokenmeterConfig, options: { log?: Lo
     close: () =>
       (closing ??= (async () => {
         await server.close();
+        auth.close();
         await writer.close();
         await upstream.close();
         await counters.close();

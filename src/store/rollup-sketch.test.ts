@@ -52,6 +52,10 @@ test('encoding is canonical and merging adds counts cell by cell', () => {
   assert.deepEqual([...merged].sort((x, y) => x[0] - y[0]), [[3, 1], [40, 201], [300, 2], [1000, 5]]);
   assert.deepEqual(mergeEncodedSketches(null, encodeSketch(b)), encodeSketch(b));
   assert.deepEqual(decodeSketch(encodeSketch(new Map([[5, 2 ** 40]]))), new Map([[5, 2 ** 40]]), 'large counts');
+  // Both sides of the 31-bit boundary where the encoder switches from bit operations to division.
+  const edges = new Map([127, 128, 200, 16_384, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER].map((count, cell) => [cell, count]));
+  assert.deepEqual(decodeSketch(encodeSketch(edges)), edges, 'counts around varint and 31-bit edges');
+  assert.deepEqual(encodeSketch(new Map([[0, 300]])), Buffer.from([0, 0xac, 0x02]), 'LEB128 bytes');
   assert.throws(() => decodeSketch(Uint8Array.from([0x85])), /truncated/);
   // Short merges concatenate (decoding adds repeated cells); long ones are re-encoded canonically.
   assert.equal(mergeEncodedSketches(encodeSketch(a), encodeSketch(b)).length, encodeSketch(a).length + encodeSketch(b).length);

@@ -97,9 +97,15 @@ export const SKETCH_COMPACT_BYTES = 512;
 
 function writeVarint(out: number[], value: number): void {
   let v = value;
-  while (v >= 0x80) {
+  // Above 31 bits only: V8 speculated that v / 0x80 stays an integer (all values seen were small or multiples of 128)
+  // and the first uneven one deoptimized this and encodeSketch in a running gateway ("lost precision").
+  while (v > 0x7fffffff) {
     out.push((v % 0x80) | 0x80);
     v = Math.floor(v / 0x80);
+  }
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v >>>= 7;
   }
   out.push(v);
 }
