@@ -41,8 +41,8 @@ export function otherThreadIds(): number[] | null {
  * Why: on a core the gateway shares with them, V8's worker threads preempt the event loop for whole scheduler slices
  * (2-5 ms runs of TurboFan compiling, seen with perf on the gateway's core), and at one connection that is the tail
  * of the latency. At nice 19 (weight 15 against the loop's 1024) a request that wakes the loop preempts them, and the
- * helpers still finish their work in the loop's idle time (one-connection benchmark cells: added p99 +0.76 to +0.83 ms
- * against +1.01 to +1.16 in four alternating pairs). A saturated loop has no idle time: starved helpers leave code
+ * helpers still finish their work in the loop's idle time (one-connection benchmark cells, alternating pairs: added
+ * p99 lower by 0.19-0.69 ms in 4 of 8, within 0.06 ms in the other 4). A saturated loop has no idle time: starved helpers leave code
  * unoptimized and GC marking to the main thread (nice 19 or SCHED_IDLE kept all the time cost 3-8 % of the RPS at
  * 64 connections), so there they run at the normal priority again.
  *
