@@ -4,7 +4,6 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
 /** Where helper threads go while the event loop has idle time: the lowest nice (weight 15 against the loop's 1024). */
 export const LOW_NICE = 19;
-const NORMAL_NICE = 0;
 
 export type HelperLevel = 'low' | 'normal';
 
@@ -36,7 +35,7 @@ export function otherThreadIds(): number[] | null {
 
 /**
  * Runs the process's helper threads (V8's compiler and GC workers, libuv's pool) at nice 19 while the event loop has
- * idle time, and at the normal priority while it is saturated.
+ * idle time, and at their normal priority (the process's nice, 0 unless started under `nice`) while it is saturated.
  *
  * Why: on a core the gateway shares with them, V8's worker threads preempt the event loop for whole scheduler slices
  * (2-5 ms runs of TurboFan compiling, seen with perf on the gateway's core), and at one connection that is the tail
@@ -46,8 +45,8 @@ export function otherThreadIds(): number[] | null {
  * unoptimized and GC marking to the main thread (nice 19 or SCHED_IDLE kept all the time cost 3-8 % of the RPS at
  * 64 connections), so there they run at the normal priority again.
  *
- * Linux only (per-thread nice). Raising a thread back to nice 0 needs CAP_SYS_NICE or a RLIMIT_NICE allowance: `start`
- * tries it on one thread first and does nothing where it is not allowed.
+ * Linux only (per-thread nice). Raising a thread back needs CAP_SYS_NICE or a RLIMIT_NICE allowance: `start` tries it
+ * on one thread first and does nothing where it is not allowed.
  */
 export class AdaptiveHelperPriority {
   private level: HelperLevel = 'normal';
@@ -58,7 +57,8 @@ export class AdaptiveHelperPriority {
   private lowMs = 0;
   private readonly options: Required<HelperPriorityOptions>;
 
-  private constructor(private threads: number[], options: HelperPriorityOptions) {
+  /** @param normalNice the nice the threads had (the process's): where they go back to. */
+  private constructor(private threads: number[], private readonly normalNice: number, options: HelperPriorityOptions) {
     this.options = { ...DEFAULTS, ...options };
     this.timer = setInterval(() => this.look(), this.options.sampleMs);
     this.timer.unref();
@@ -72,8 +72,10 @@ export class AdaptiveHelperPriority {
   static start(options: HelperPriorityOptions = {}): AdaptiveHelperPriority | null {
     const threads = otherThreadIds();
     if (!threads?.length) return null;
-    if (!canRestore(threads[0]!)) return null;
-    return new AdaptiveHelperPriority(threads, options);
+    // A gateway started under `nice N` keeps N as the normal level (going lower would also need privileges).
+    const normalNice = getPriority(process.pid);
+    if (normalNice >= LOW_NICE || !canRestore(threads[0]!, normalNice)) return null;
+    return new AdaptiveHelperPriority(threads, normalNice, options);
   }
 
   /** Threads adapted, the level now, how many times it changed and how long in all the helpers ran low. */
@@ -97,7 +99,7 @@ export class AdaptiveHelperPriority {
 
   private apply(level: HelperLevel): void {
     if (level === this.level) return;
-    const nice = level === 'low' ? LOW_NICE : NORMAL_NICE;
+    const nice = level === 'low' ? LOW_NICE : this.normalNice;
     // A thread that has exited (ESRCH) is dropped; any other refusal leaves that thread where it is.
     this.threads = this.threads.filter((tid) => {
       try {
@@ -115,16 +117,16 @@ export class AdaptiveHelperPriority {
   }
 }
 
-/** Whether this process may raise a thread it lowered back to nice 0 (tried with nice 1 on one thread). */
-function canRestore(tid: number): boolean {
+/** Whether this process may raise a thread it lowered back to `normalNice` (tried one step down on one thread). */
+function canRestore(tid: number, normalNice: number): boolean {
   try {
-    if (getPriority(tid) !== NORMAL_NICE) return false;
-    setPriority(tid, 1);
+    if (getPriority(tid) !== normalNice) return false;
+    setPriority(tid, normalNice + 1);
   } catch {
     return false;
   }
   try {
-    setPriority(tid, NORMAL_NICE);
+    setPriority(tid, normalNice);
     return true;
   } catch {
     return false;

@@ -50,7 +50,7 @@ export const configSchema = z.strictObject({
       warmUpConnections: z.number().int().min(0).max(64).default(8),
       /**
        * `tokenmeter start` on Linux: 'adaptive' runs V8's compiler and GC threads (and libuv's pool) at nice 19 while
-       * the event loop has idle time, so they stop preempting requests, and at the normal priority while it is
+       * the event loop has idle time, so they yield to requests, and at their normal priority while it is
        * saturated (see cli/helper-thread-priority.ts); 'normal' leaves them alone. Not done by startGateway().
        */
       helperThreads: z.enum(['adaptive', 'normal']).default('adaptive'),

@@ -54,7 +54,7 @@ export function registerStartCommand(program: Command): void {
       // Before startGateway: the SQLite append thread it starts sets its own (idle) priority.
       const helpers = config.server.helperThreads === 'adaptive' ? AdaptiveHelperPriority.start() : null;
       if (config.server.helperThreads === 'adaptive' && !helpers) {
-        createLogger().info('helper threads left at their priority', { reason: 'not Linux, or this process may not raise a thread back to nice 0 (CAP_SYS_NICE or RLIMIT_NICE)' });
+        createLogger().info('helper threads left at their priority', { reason: 'not Linux, started at nice 19, or this process may not raise a thread back to its nice (CAP_SYS_NICE or RLIMIT_NICE)' });
       }
       const gateway = await startGateway(config);
       // A cluster worker reports to its primary, which prints one line for all; it prunes for them too.
