@@ -53,7 +53,9 @@ export function registerStartCommand(program: Command): void {
       }
       // Before startGateway: the SQLite append thread it starts sets its own (idle) priority.
       const helpers = config.server.helperThreads === 'adaptive' ? AdaptiveHelperPriority.start() : null;
-      if (config.server.helperThreads === 'adaptive' && !helpers) {
+      if (helpers) {
+        createLogger().info('helper threads adapt to load', { threads: helpers.stats().threads, idleLoop: `nice ${LOW_NICE}`, saturatedLoop: 'their own priority' });
+      } else if (config.server.helperThreads === 'adaptive') {
         createLogger().info('helper threads left at their priority', { reason: 'not Linux, started at nice 19, or this process may not raise a thread back to its nice (CAP_SYS_NICE or RLIMIT_NICE)' });
       }
       const gateway = await startGateway(config);
