@@ -39,11 +39,13 @@ export function otherThreadIds(): number[] | null {
  *
  * Why: on a core the gateway shares with them, V8's worker threads preempt the event loop for whole scheduler slices
  * (2-5 ms runs of TurboFan compiling, seen with perf on the gateway's core), and at one connection that is the tail
- * of the latency. At nice 19 (weight 15 against the loop's 1024) a request that wakes the loop preempts them, and the
- * helpers still finish their work in the loop's idle time (one-connection benchmark cells, alternating pairs: added
- * p99 lower by 0.19-0.69 ms in 4 of 8, within 0.06 ms in the other 4). A saturated loop has no idle time: starved helpers leave code
- * unoptimized and GC marking to the main thread (nice 19 or SCHED_IDLE kept all the time cost 3-8 % of the RPS at
- * 64 connections), so there they run at the normal priority again.
+ * of the latency. At nice 19 (weight 15 against the loop's 1024) a request that wakes the loop mostly preempts them
+ * (TurboFan inside cycles slower than 2 ms: 60 of a traced cell's 133 ms of compiling, against 135 of 183 without),
+ * and the helpers still finish their work in the loop's idle time (one-connection benchmark cells, alternating pairs:
+ * added p99 lower by 0.19-0.69 ms in 4 of 8, within 0.06 ms in the other 4). A saturated loop has no idle time: kept
+ * low there (nice 19 or SCHED_IDLE all the time), the helpers cost 3-8 % of the RPS at 64 connections and 1-8 % more
+ * CPU per call, likely optimized code arriving later and marking left to the main thread (not measured apart), so
+ * there they run at their normal priority again.
  *
  * Linux only (per-thread nice). Raising a thread back needs CAP_SYS_NICE or a RLIMIT_NICE allowance: `start` tries it
  * on one thread first and does nothing where it is not allowed.
@@ -93,8 +95,7 @@ export class AdaptiveHelperPriority {
   private look(): void {
     const { utilization } = performance.eventLoopUtilization(this.sample);
     this.sample = performance.eventLoopUtilization();
-    const next = nextHelperLevel(this.level, utilization, this.options);
-    if (next !== this.level) this.apply(next);
+    this.apply(nextHelperLevel(this.level, utilization, this.options));
   }
 
   private apply(level: HelperLevel): void {

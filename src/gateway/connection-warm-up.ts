@@ -88,11 +88,12 @@ async function closeServer(server: http.Server): Promise<void> {
  * the stand-in is the only upstream) and no caller can reach it (its servers listen on ephemeral loopback ports).
  *
  * Why: V8 optimizes Node's socket, stream and HTTP code, and ours, for the objects it has seen. A process that has
- * seen only one connection, then sees it close and another open, deoptimizes 41-43 functions at once ("wrong map")
+ * seen only one connection, then sees it close and another open, deoptimizes 41-43 times at once (mostly "wrong map")
  * and recompiles them on V8's worker threads, which preempt the event loop: in the one-connection benchmark the 3 s
  * after the load's connection changed held a third to a half of the run's stall time. With connections that opened,
  * ended from either side and reopened in the type feedback before anything was optimized, the optimized code covers
- * them: 0-1 deoptimizations at that change (test/gateway/warm-up-deopts.test.ts). Costs 0.3-0.6 s at start-up (192 calls through code not yet optimized).
+ * them: 0-1 deoptimizations at that change (test/gateway/warm-up-deopts.test.ts). Costs 0.2-0.6 s at start-up (192
+ * calls through code not yet optimized; listening at 470-519 vs 277-289 ms on the ninth benchmark VM).
  */
 export async function warmUpGateway(config: TokenmeterConfig, connections = 8, requestsPerConnection = 24): Promise<WarmUpResult> {
   const started = performance.now();
