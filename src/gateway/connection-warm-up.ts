@@ -65,10 +65,16 @@ function startStandInProvider(): Promise<http.Server> {
   return listenOnLoopback(server);
 }
 
+/**
+ * Exclusive: in a `--workers` process, node's cluster would otherwise share every `listen(0)` through the primary, by
+ * the order of the calls. A worker still warming up would then share its stand-in's port with a worker whose real
+ * gateway (also `listen(0)` under `--port 0`) already serves: callers' requests could be answered by the stand-in and
+ * never recorded, and warm-up calls could reach the real gateway and be recorded as traffic.
+ */
 function listenOnLoopback(server: http.Server): Promise<http.Server> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
+    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve(server));
   });
 }
 
