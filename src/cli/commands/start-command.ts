@@ -97,7 +97,8 @@ function helperSummary(helpers: AdaptiveHelperPriority | null): string {
 /** How the SQLite ledger's append thread fared, for the stop message ('' for other ledgers or without a thread). */
 function appendThreadSummary(ledger: Ledger): string {
   if (!(ledger instanceof SqliteLedger)) return '';
-  const { thread, inline, threadPriority, cpuLends, cpuLentMs } = ledger.appendStats();
+  const { thread, inline, threadPriority, cpuLends, cpuLentMs, threadRaises } = ledger.appendStats();
   if (threadPriority === null) return '';
-  return ` (append thread: ${threadPriority} priority, ${thread} batches, ${inline} handed back, ${cpuLends} CPU loans of ${cpuLentMs} ms in all)`;
+  const raised = threadRaises > 0 ? `, raised out of idle priority ${threadRaises} times while starved` : '';
+  return ` (append thread: ${threadPriority} priority, ${thread} batches, ${inline} handed back, ${cpuLends} CPU loans of ${cpuLentMs} ms in all${raised})`;
 }

@@ -18,6 +18,11 @@ export interface CpuLendingOptions {
    * events with 1 ms loans and at 613-650 with 4 ms.
    */
   backlogLendMs?: number;
+  /**
+   * A batch sent whole with no progress for this long (default 250 ms), whatever the event loop does, means the worker
+   * is starved by something lending cannot help with (another process on its CPU): `onStarved` is called.
+   */
+  rescueMs?: number;
 }
 
 /** Cells of the progress array the worker writes and the lender reads. */
@@ -77,10 +82,12 @@ export class CpuLender {
     /** The oldest batch not yet done, undefined when none is pending (or the worker is not up yet). */
     private readonly oldest: () => OldestBatch | undefined,
     options: CpuLendingOptions = {},
+    /** Called at each look while the oldest batch is starved for `rescueMs` or longer (see StarvationRescue). */
+    private readonly onStarved: () => void = () => {},
   ) {
     this.options = {
       stallMs: options.stallMs ?? 20, checkEveryMs: options.checkEveryMs ?? 5,
-      lendMs: options.lendMs ?? 1, backlogLendMs: options.backlogLendMs ?? 4,
+      lendMs: options.lendMs ?? 1, backlogLendMs: options.backlogLendMs ?? 4, rescueMs: options.rescueMs ?? 250,
     };
   }
 
@@ -126,6 +133,7 @@ export class CpuLender {
       this.lending = true;
       this.ownSteps = 0;
     }
+    if (now - this.lastProgressAt >= this.options.rescueMs && now - oldest.sentAt >= this.options.rescueMs) this.onStarved();
     // A batch whose last part is still to come cannot be finished: a loan then only idles the CPU.
     if (this.lending && oldest.sentAt !== Infinity) this.lend(oldest.seq, oldest.backlogged ? this.options.backlogLendMs : this.options.lendMs);
     this.seenSteps = Atomics.load(this.progress, STEPS);

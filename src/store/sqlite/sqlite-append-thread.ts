@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { UsageEvent } from '../../core/usage-event.js';
 import { encodeEventInto } from './sqlite-row-codec.js';
 import { CpuLender, PROGRESS_CELLS, type CpuLendingOptions, type OldestBatch } from './append-cpu-lender.js';
+import { StarvationRescue } from './append-thread-rescue.js';
 
 /** What the append worker is started with: the database file, the ledger options it opens it with, its progress cell. */
 export interface AppendWorkerData {
@@ -42,6 +43,8 @@ const HANDOFF_INTERVAL_MS = 1;
  * 16-connection throughput (3 alternating pairs each).
  */
 const BACKLOG_HANDOFF_EVENTS = 256;
+/** A close (WAL checkpoint) not done after this long is treated like a starved batch (StarvationRescue). */
+const CLOSE_RESCUE_MS = 250;
 /** A big batch (bulk ingest) crosses in this many parts at most, so its hand-off takes a few milliseconds, not seconds. */
 const HANDOFF_MAX_PARTS = 8;
 
@@ -55,7 +58,7 @@ export type AppendThreadPriority = 'idle' | 'nice' | 'default' | 'unknown';
 export type AppendWorkerReply =
   | { kind: 'appended'; seq: number }
   | { kind: 'failed'; seq: number; error: { name: string; message: string; code?: string } }
-  | { kind: 'priority'; priority: AppendThreadPriority }
+  | { kind: 'priority'; priority: AppendThreadPriority; tid?: number }
   | { kind: 'closed' };
 
 interface Pending {
@@ -87,17 +90,21 @@ export class SqliteAppendThread {
   private closing: Promise<void> | null = null;
   private readonly progress = new Int32Array(new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT));
   private readonly lender: CpuLender;
+  private readonly rescue = new StarvationRescue();
   private threadPriority: AppendThreadPriority = 'unknown';
   /** Batches are handed over one after another, in call order (parts of two batches never interleave). */
   private handoff: Promise<void> = Promise.resolve();
 
   constructor(private readonly data: Omit<AppendWorkerData, 'progress'>, lending: CpuLendingOptions = {}) {
-    this.lender = new CpuLender(this.progress, () => this.oldestPending(), lending);
+    this.lender = new CpuLender(this.progress, () => this.oldestPending(), lending, () => this.rescue.starved());
   }
 
-  /** How the worker thread is scheduled, and how many times (and how long in all) this thread lent it CPU. */
-  stats(): { priority: AppendThreadPriority; lends: number; lentMs: number } {
-    return { priority: this.threadPriority, lends: this.lender.lends, lentMs: this.lender.lentMs };
+  /**
+   * How the worker thread is scheduled, how many times (and how long in all) this thread lent it CPU, and how many
+   * times it was raised out of SCHED_IDLE while another process starved it (StarvationRescue).
+   */
+  stats(): { priority: AppendThreadPriority; lends: number; lentMs: number; raises: number } {
+    return { priority: this.threadPriority, lends: this.lender.lends, lentMs: this.lender.lentMs, raises: this.rescue.count };
   }
 
   /**
@@ -182,6 +189,7 @@ export class SqliteAppendThread {
         return;
       case 'priority':
         this.threadPriority = reply.priority;
+        if (reply.priority === 'idle' && reply.tid) this.rescue.arm(reply.tid);
         return;
     }
     this.settle(reply.seq, reply.kind === 'appended' ? null : Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code }));
@@ -192,7 +200,10 @@ export class SqliteAppendThread {
     const waiter = this.pending.get(seq);
     if (!waiter) return;
     this.pending.delete(seq);
-    if (this.pending.size === 0 && !this.closing) this.worker?.unref();
+    if (this.pending.size === 0) {
+      if (!this.closing) this.worker?.unref();
+      this.rescue.drained();
+    }
     if (error === null) waiter.resolve();
     else waiter.reject(error);
   }
@@ -200,6 +211,7 @@ export class SqliteAppendThread {
   private onExit(worker: Worker, error: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
+    this.rescue.reset();
     const waiters = [...this.pending.values()];
     this.pending.clear();
     for (const waiter of waiters) waiter.reject(error);
@@ -213,6 +225,9 @@ export class SqliteAppendThread {
     await this.handoff;
     // Messages are handled in order, so 'close' runs after every append already sent.
     worker.postMessage({ kind: 'close' } satisfies AppendWorkerRequest);
+    // Closing checkpoints the WAL: a thread starved by another process would hold up a SIGTERM for seconds.
+    const starved = setTimeout(() => this.rescue.starved(), CLOSE_RESCUE_MS);
     await exited;
+    clearTimeout(starved);
   }
 }

@@ -86,12 +86,12 @@ function lowerThreadPriority(): void {
     return;
   }
   try {
-    execFile('chrt', ['--idle', '--pid', '0', String(tid)], { timeout: 5_000 }, (error) => reportPriority(error ? 'nice' : 'idle'));
+    execFile('chrt', ['--idle', '--pid', '0', String(tid)], { timeout: 5_000 }, (error) => reportPriority(error ? 'nice' : 'idle', tid));
   } catch {
     reportPriority('nice');
   }
 }
 
-function reportPriority(priority: AppendThreadPriority): void {
-  port.postMessage({ kind: 'priority', priority } satisfies AppendWorkerReply);
+function reportPriority(priority: AppendThreadPriority, tid?: number): void {
+  port.postMessage({ kind: 'priority', priority, tid } satisfies AppendWorkerReply);
 }

@@ -190,9 +190,12 @@ export class SqliteLedger implements Ledger, LedgerMaintenance {
    * Appends written through the thread and on the caller's thread (a lagging thread hands batches back), how the
    * thread is scheduled (null: no thread) and how often (and how long in all, in ms) this thread lent it CPU.
    */
-  appendStats(): { thread: number; inline: number; threadPriority: AppendThreadPriority | null; cpuLends: number; cpuLentMs: number } {
+  appendStats(): { thread: number; inline: number; threadPriority: AppendThreadPriority | null; cpuLends: number; cpuLentMs: number; threadRaises: number } {
     const thread = this.appendThread?.stats();
-    return { ...this.appendCounts, threadPriority: thread?.priority ?? null, cpuLends: thread?.lends ?? 0, cpuLentMs: Math.round(thread?.lentMs ?? 0) };
+    return {
+      ...this.appendCounts, threadPriority: thread?.priority ?? null, cpuLends: thread?.lends ?? 0,
+      cpuLentMs: Math.round(thread?.lentMs ?? 0), threadRaises: thread?.raises ?? 0,
+    };
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
