@@ -74,10 +74,13 @@ test('lender: a batch its writer has a backlog behind gets loans of backlogLendM
   };
 
   const plain = await averageLoan();
-  assert.ok(plain >= 0.9 && plain < 2.5, `a loan lasts lendMs (${plain.toFixed(2)} ms)`);
+  assert.ok(plain >= 0.9, `a loan lasts lendMs (${plain.toFixed(2)} ms)`);
   oldest = { seq: 1, sentAt: oldest.sentAt, backlogged: true };
   const backlogged = await averageLoan();
-  assert.ok(backlogged >= 3.9 && backlogged < 6, `a loan lasts backlogLendMs (${backlogged.toFixed(2)} ms)`);
+  assert.ok(backlogged >= 3.9, `a loan lasts backlogLendMs (${backlogged.toFixed(2)} ms)`);
+  // Upper bounds in wall time fail on a contended CPU (a waking thread waits for its turn: 3.34 ms for a 1 ms loan
+  // beside two busy processes on two CPUs); both kinds overshoot alike, so their difference stays ~3 ms.
+  assert.ok(backlogged - plain >= 2, `a backlogged loan lasts ~3 ms longer (${backlogged.toFixed(2)} vs ${plain.toFixed(2)} ms)`);
 
   oldest = undefined;
   await busyFor(20);
@@ -87,22 +90,22 @@ test('lender: a batch sent whole with no progress for rescueMs calls onStarved, 
   const progress = new Int32Array(new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT));
   let oldest: OldestBatch | undefined = { seq: 1, sentAt: Infinity };
   let starved = 0;
-  const lender = new CpuLender(progress, () => oldest, { rescueMs: 60 }, () => starved++);
+  const lender = new CpuLender(progress, () => oldest, { rescueMs: 150 }, () => starved++);
   const idleFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   lender.watch();
-  await idleFor(120);
+  await idleFor(300);
   assert.equal(starved, 0, 'parts still to come: not starved');
 
   oldest = { seq: 1, sentAt: performance.now() };
   // Steps every 10 ms: a slow worker, not a starved one.
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < 30; i++) {
     Atomics.add(progress, STEPS, 1);
     await idleFor(10);
   }
   assert.equal(starved, 0, 'a worker making steps is not starved');
 
-  await idleFor(150);
-  assert.ok(starved > 0, 'no step for 60 ms with the batch sent whole: starved, though the loop is idle');
+  await idleFor(400);
+  assert.ok(starved > 0, 'no step for 150 ms with the batch sent whole: starved, though the loop is idle');
   assert.equal(lender.lends, 0, 'and no loan: the loop has idle time, lending cannot be what it lacks');
   oldest = undefined;
   await idleFor(20);

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { UsageEvent } from '../../core/usage-event.js';
 import { encodeEventInto } from './sqlite-row-codec.js';
 import { CpuLender, PROGRESS_CELLS, type CpuLendingOptions, type OldestBatch } from './append-cpu-lender.js';
-import { StarvationRescue } from './append-thread-rescue.js';
+import { AppendThreadScheduling } from './append-thread-scheduling.js';
 
 /** What the append worker is started with: the database file, the ledger options it opens it with, its progress cell. */
 export interface AppendWorkerData {
@@ -43,7 +43,7 @@ const HANDOFF_INTERVAL_MS = 1;
  * 16-connection throughput (3 alternating pairs each).
  */
 const BACKLOG_HANDOFF_EVENTS = 256;
-/** A close (WAL checkpoint) not done after this long is treated like a starved batch (StarvationRescue). */
+/** A close (WAL checkpoint) not done after this long is treated like a starved batch (AppendThreadScheduling). */
 const CLOSE_RESCUE_MS = 250;
 /** A big batch (bulk ingest) crosses in this many parts at most, so its hand-off takes a few milliseconds, not seconds. */
 const HANDOFF_MAX_PARTS = 8;
@@ -58,7 +58,8 @@ export type AppendThreadPriority = 'idle' | 'nice' | 'default' | 'unknown';
 export type AppendWorkerReply =
   | { kind: 'appended'; seq: number }
   | { kind: 'failed'; seq: number; error: { name: string; message: string; code?: string } }
-  | { kind: 'priority'; priority: AppendThreadPriority; tid?: number }
+  | { kind: 'thread'; tid: number }
+  | { kind: 'priority'; priority: AppendThreadPriority }
   | { kind: 'closed' };
 
 interface Pending {
@@ -90,21 +91,21 @@ export class SqliteAppendThread {
   private closing: Promise<void> | null = null;
   private readonly progress = new Int32Array(new SharedArrayBuffer(PROGRESS_CELLS * Int32Array.BYTES_PER_ELEMENT));
   private readonly lender: CpuLender;
-  private readonly rescue = new StarvationRescue();
+  private readonly scheduling = new AppendThreadScheduling();
   private threadPriority: AppendThreadPriority = 'unknown';
   /** Batches are handed over one after another, in call order (parts of two batches never interleave). */
   private handoff: Promise<void> = Promise.resolve();
 
   constructor(private readonly data: Omit<AppendWorkerData, 'progress'>, lending: CpuLendingOptions = {}) {
-    this.lender = new CpuLender(this.progress, () => this.oldestPending(), lending, () => this.rescue.starved());
+    this.lender = new CpuLender(this.progress, () => this.oldestPending(), lending, () => this.scheduling.starved());
   }
 
   /**
    * How the worker thread is scheduled, how many times (and how long in all) this thread lent it CPU, and how many
-   * times it was raised out of SCHED_IDLE while another process starved it (StarvationRescue).
+   * times it was raised out of SCHED_IDLE while another process starved it (AppendThreadScheduling).
    */
   stats(): { priority: AppendThreadPriority; lends: number; lentMs: number; raises: number } {
-    return { priority: this.threadPriority, lends: this.lender.lends, lentMs: this.lender.lentMs, raises: this.rescue.count };
+    return { priority: this.threadPriority, lends: this.lender.lends, lentMs: this.lender.lentMs, raises: this.scheduling.count };
   }
 
   /**
@@ -187,9 +188,11 @@ export class SqliteAppendThread {
     switch (reply.kind) {
       case 'closed':
         return;
+      case 'thread':
+        this.scheduling.lower(reply.tid, (idle) => (this.threadPriority = idle ? 'idle' : 'nice'));
+        return;
       case 'priority':
         this.threadPriority = reply.priority;
-        if (reply.priority === 'idle' && reply.tid) this.rescue.arm(reply.tid);
         return;
     }
     this.settle(reply.seq, reply.kind === 'appended' ? null : Object.assign(new Error(reply.error.message), { name: reply.error.name, code: reply.error.code }));
@@ -202,7 +205,7 @@ export class SqliteAppendThread {
     this.pending.delete(seq);
     if (this.pending.size === 0) {
       if (!this.closing) this.worker?.unref();
-      this.rescue.drained();
+      this.scheduling.drained();
     }
     if (error === null) waiter.resolve();
     else waiter.reject(error);
@@ -211,7 +214,7 @@ export class SqliteAppendThread {
   private onExit(worker: Worker, error: Error): void {
     if (this.worker !== worker) return;
     this.worker = null;
-    this.rescue.reset();
+    this.scheduling.reset();
     const waiters = [...this.pending.values()];
     this.pending.clear();
     for (const waiter of waiters) waiter.reject(error);
@@ -226,7 +229,7 @@ export class SqliteAppendThread {
     // Messages are handled in order, so 'close' runs after every append already sent.
     worker.postMessage({ kind: 'close' } satisfies AppendWorkerRequest);
     // Closing checkpoints the WAL: a thread starved by another process would hold up a SIGTERM for seconds.
-    const starved = setTimeout(() => this.rescue.starved(), CLOSE_RESCUE_MS);
+    const starved = setTimeout(() => this.scheduling.starved(), CLOSE_RESCUE_MS);
     await exited;
     clearTimeout(starved);
   }

@@ -1,8 +1,7 @@
-import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AppendThreadPriority, AppendWorkerData, AppendWorkerReply, AppendWorkerRequest } from './sqlite-append-thread.js';
+import type { AppendWorkerData, AppendWorkerReply, AppendWorkerRequest } from './sqlite-append-thread.js';
 import { FINISHED, STEPS } from './append-cpu-lender.js';
 import { SqliteLedger } from './sqlite-ledger.js';
 import { decodeEventRow, EVENT_COLUMNS } from './sqlite-row-codec.js';
@@ -68,30 +67,17 @@ port.on('message', (request: AppendWorkerRequest) => {
 });
 
 /**
- * Linux scheduling is per thread: this one yields to the event loop. Nice 5 first (immediate, and what stays where
- * the next step fails), then SCHED_IDLE, under which the kernel preempts the writer the moment a request handler
- * wakes. At nice 5 the EEVDF scheduler (Linux 6.6+) lets the writer finish its slice first: on one core at one
- * connection, requests slower than 1.5 ms then waited a median 1.35 ms before their handler ran, mostly while a
- * batch was being inserted. A thread may lower its own policy without privileges, but Node has no call for it, so
- * util-linux's `chrt` sets it. Best effort: not Linux, no chrt, or not permitted leaves the thread where it got to.
+ * Linux scheduling is per thread: this one yields to the event loop. Nice 5 here (immediate, and what stays where
+ * SCHED_IDLE cannot be set); the caller's thread then sets SCHED_IDLE (AppendThreadScheduling), and owns every later
+ * change: this thread, once idle, may not run for seconds beside a busy process, so it reports its id now.
  */
 function lowerThreadPriority(): void {
-  let tid: number;
   try {
-    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     if (!Number.isInteger(tid) || tid <= 0) throw new Error('no thread id');
     setPriority(tid, FALLBACK_NICE);
+    port.postMessage({ kind: 'thread', tid } satisfies AppendWorkerReply);
   } catch {
-    reportPriority('default');
-    return;
+    port.postMessage({ kind: 'priority', priority: 'default' } satisfies AppendWorkerReply);
   }
-  try {
-    execFile('chrt', ['--idle', '--pid', '0', String(tid)], { timeout: 5_000 }, (error) => reportPriority(error ? 'nice' : 'idle', tid));
-  } catch {
-    reportPriority('nice');
-  }
-}
-
-function reportPriority(priority: AppendThreadPriority, tid?: number): void {
-  port.postMessage({ kind: 'priority', priority, tid } satisfies AppendWorkerReply);
 }
