@@ -365,7 +365,7 @@ test('append thread: prepareForAppends starts the thread; it runs at SCHED_IDLE 
   }
 });
 
-test('append thread: starved by another process on its CPU, it is raised out of SCHED_IDLE until that batch work is done, then goes back', async (t) => {
+test('append thread: starved by another process on its CPU, it is raised out of SCHED_IDLE for a while, then goes back', async (t) => {
   if (process.platform !== 'linux' || !commandExists('chrt') || !commandExists('taskset')) {
     t.diagnostic('needs Linux with chrt and taskset: the thread is not at SCHED_IDLE here, so there is nothing to raise');
     return;
@@ -389,7 +389,7 @@ test('append thread: starved by another process on its CPU, it is raised out of 
     // Left at SCHED_IDLE (weight 3 vs 1024) this took 7.1-8.2 s; raised, 0.42-0.67 s.
     assert.ok(run.threadRaises >= 1, 'the starved thread was raised');
     assert.ok(run.ms < 4_000, `appends finished in ${run.ms} ms`);
-    assert.equal(run.idleAfter, 0, 'raised right after the appends (held while more batches may come)');
+    assert.equal(run.idleAfter, 0, 'still raised right after the appends (held 2 s from the raise)');
     assert.equal(run.idleLater, 1, 'back at SCHED_IDLE once no batch was pending for the hold time');
     // The close (a WAL checkpoint) came after that, at SCHED_IDLE again: 4.5-4.7 s unraised, 0.33-1.2 s raised.
     assert.ok(run.closeMs < 3_000, `closed in ${run.closeMs} ms`);

@@ -203,10 +203,7 @@ export class SqliteAppendThread {
     const waiter = this.pending.get(seq);
     if (!waiter) return;
     this.pending.delete(seq);
-    if (this.pending.size === 0) {
-      if (!this.closing) this.worker?.unref();
-      this.scheduling.drained();
-    }
+    if (this.pending.size === 0 && !this.closing) this.worker?.unref();
     if (error === null) waiter.resolve();
     else waiter.reject(error);
   }
