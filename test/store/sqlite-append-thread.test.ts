@@ -386,12 +386,12 @@ test('append thread: starved by another process on its CPU, it is raised out of 
       assert.equal(run.idleLater, 1);
       return;
     }
-    // Left at SCHED_IDLE (weight 3 vs 1024) this took 7.1-8.2 s; raised, 0.42-0.67 s.
+    // Left at SCHED_IDLE (weight 3 vs 1024) this took 7.1-8.2 s; raised, 0.53-1.93 s.
     assert.ok(run.threadRaises >= 1, 'the starved thread was raised');
-    assert.ok(run.ms < 4_000, `appends finished in ${run.ms} ms`);
+    assert.ok(run.ms < 5_000, `appends finished in ${run.ms} ms`);
     assert.equal(run.idleAfter, 0, 'still raised right after the appends (held 2 s from the raise)');
     assert.equal(run.idleLater, 1, 'back at SCHED_IDLE once no batch was pending for the hold time');
-    // The close (a WAL checkpoint) came after that, at SCHED_IDLE again: 4.5-4.7 s unraised, 0.33-1.2 s raised.
+    // The close (a WAL checkpoint) came after that, at SCHED_IDLE again: 4.5-4.7 s unraised, 0.32-1.21 s raised.
     assert.ok(run.closeMs < 3_000, `closed in ${run.closeMs} ms`);
   } finally {
     busy.kill('SIGKILL');

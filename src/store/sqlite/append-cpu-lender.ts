@@ -19,8 +19,9 @@ export interface CpuLendingOptions {
    */
   backlogLendMs?: number;
   /**
-   * A batch sent whole with no progress for this long (default 250 ms), whatever the event loop does, means the worker
-   * is starved by something lending cannot help with (another process on its CPU): `onStarved` is called.
+   * A batch sent whole and not done after this long (default 250 ms), whatever the event loop does: `onStarved` is
+   * called at each look, to find out whether the worker is starved (AppendThreadScheduling reads its run-queue wait;
+   * steps are no sign of it: a starved SCHED_IDLE thread still gets a slice now and then).
    */
   rescueMs?: number;
 }
@@ -82,7 +83,7 @@ export class CpuLender {
     /** The oldest batch not yet done, undefined when none is pending (or the worker is not up yet). */
     private readonly oldest: () => OldestBatch | undefined,
     options: CpuLendingOptions = {},
-    /** Called at each look while the oldest batch is starved for `rescueMs` or longer (see StarvationRescue). */
+    /** Called at each look while the oldest batch has been sent whole and not done for `rescueMs` or longer. */
     private readonly onStarved: () => void = () => {},
   ) {
     this.options = {
@@ -133,7 +134,7 @@ export class CpuLender {
       this.lending = true;
       this.ownSteps = 0;
     }
-    if (now - this.lastProgressAt >= this.options.rescueMs && now - oldest.sentAt >= this.options.rescueMs) this.onStarved();
+    if (now - oldest.sentAt >= this.options.rescueMs) this.onStarved();
     // A batch whose last part is still to come cannot be finished: a loan then only idles the CPU.
     if (this.lending && oldest.sentAt !== Infinity) this.lend(oldest.seq, oldest.backlogged ? this.options.backlogLendMs : this.options.lendMs);
     this.seenSteps = Atomics.load(this.progress, STEPS);

@@ -7,6 +7,10 @@ import { readFileSync } from 'node:fs';
  * slices then added to the p99 (+1.52 to +2.61 ms against +1.24 to +1.72 unraised, 3 alternating pairs).
  */
 const HOLD_MS = 2_000;
+/** How long the thread's run-queue wait is watched before it is judged starved or not. */
+const WATCH_MS = 100;
+/** Starved: it waited on the run queue for at least this share of the watched time (it wanted the CPU, not I/O). */
+const STARVED_WAIT_SHARE = 0.5;
 
 /**
  * Where the append thread's scheduling stands: not known yet (or the worker is gone), being lowered, at SCHED_IDLE,
@@ -25,11 +29,11 @@ type SchedulingState = 'none' | 'lowering' | 'idle' | 'raising' | 'raised' | 'fi
  * Raised back to the normal policy (at the worker's nice 5) while another process, not this event loop, takes its
  * CPU. The CpuLender cannot help there: the CPU it frees by sleeping goes to the other process, and a SCHED_IDLE
  * thread gets ~0.3 % of a CPU beside one busy nice-0 process (weight 3 vs 1024). Measured pinned to one CPU beside a
- * busy loop: 10 awaited 50-event appends took 7.1-8.2 s (72 ms alone), every thread batch ~1.5 s; raised, 0.42-0.67
+ * busy loop: 10 awaited 50-event appends took 7.1-8.2 s (72 ms alone), every thread batch ~1.5 s; raised, 0.53-1.93
  * s (~25 % of that CPU at nice 5). Closing (a WAL checkpoint, which a SIGTERM waits for) took 4.5-4.7 s there;
- * raised when not done after 250 ms, 0.33-1.2 s. Only a thread waiting for a CPU is raised, not one blocked in I/O,
- * and it goes back to SCHED_IDLE HOLD_MS after the raise, so requests again preempt it; still starved, it is raised
- * again 250 ms later.
+ * raised when not done after 250 ms, 0.32-1.21 s. Only a thread that spent half of 100 ms waiting for a CPU is raised,
+ * not one blocked in I/O or busy with a big batch, and it goes back to SCHED_IDLE HOLD_MS after the raise, so requests
+ * again preempt it; still starved, it is raised again.
  *
  * The caller's thread makes every change: the worker itself, once idle, may not run for seconds. Leaving SCHED_IDLE
  * needs CAP_SYS_NICE or a RLIMIT_NICE allowance (sched(7)): where `chrt` is refused, the thread stays idle (appends
@@ -41,6 +45,8 @@ export class AppendThreadScheduling {
   private tid = 0;
   private lowerTimer: NodeJS.Timeout | null = null;
   private raises = 0;
+  /** Wall time and the thread's run-queue wait (both in ns) when the current watch began. */
+  private watchFrom: { at: bigint; waitNs: bigint } | null = null;
 
   /** Times the thread was raised so far. */
   get count(): number {
@@ -59,11 +65,13 @@ export class AppendThreadScheduling {
   }
 
   /**
-   * The oldest batch (or the close) has made no progress for a long while: if the thread is waiting for a CPU (state
-   * R), not blocked (a checkpoint's fsync, state D), raise it, once per episode.
+   * The oldest batch (or the close) has been pending a long while: raise the thread if, over the last WATCH_MS, it
+   * spent at least half the time waiting for a CPU (not in I/O, like a checkpoint's fsync, nor running a big batch).
+   * Called repeatedly while that lasts; raises once per episode. `closing`: no request can be preempted any more, so a
+   * slow close is raised without watching first.
    */
-  starved(): void {
-    if (this.state !== 'idle' || !this.runnable()) return;
+  starved(closing = false): void {
+    if (this.state !== 'idle' || (!closing && !this.waitingForCpu())) return;
     this.state = 'raising';
     this.chrt('--other', (ok) => {
       this.state = ok ? 'raised' : 'fixed';
@@ -86,14 +94,27 @@ export class AppendThreadScheduling {
     this.lowerTimer.unref();
   }
 
-  /** Whether the thread is runnable (R in /proc: running or waiting for a CPU); unknown counts as runnable. */
-  private runnable(): boolean {
+  /**
+   * Whether the thread waited on the run queue for STARVED_WAIT_SHARE of the last WATCH_MS (schedstat's second
+   * field). A first call, or one after a pause, starts a watch and answers no. Without schedstat: never starved.
+   */
+  private waitingForCpu(): boolean {
+    let waitNs: bigint;
     try {
-      const stat = readFileSync(`/proc/self/task/${this.tid}/stat`, 'latin1');
-      return stat[stat.lastIndexOf(')') + 2] === 'R';
+      waitNs = BigInt(readFileSync(`/proc/self/task/${this.tid}/schedstat`, 'latin1').split(' ')[1]!);
     } catch {
-      return true;
+      return false;
     }
+    const at = process.hrtime.bigint();
+    const from = this.watchFrom;
+    const elapsed = from === null ? 0n : at - from.at;
+    if (from === null || elapsed > BigInt(WATCH_MS * 4) * 1_000_000n) {
+      this.watchFrom = { at, waitNs };
+      return false;
+    }
+    if (elapsed < BigInt(WATCH_MS) * 1_000_000n) return false;
+    this.watchFrom = { at, waitNs };
+    return Number(waitNs - from.waitNs) >= STARVED_WAIT_SHARE * Number(elapsed);
   }
 
   /** The worker is gone: forget its thread (a new worker reports its own). */
@@ -101,6 +122,7 @@ export class AppendThreadScheduling {
     this.cancelLowering();
     this.tid = 0;
     this.state = 'none';
+    this.watchFrom = null;
   }
 
   private cancelLowering(): void {

@@ -226,8 +226,8 @@ export class SqliteAppendThread {
     // Messages are handled in order, so 'close' runs after every append already sent.
     worker.postMessage({ kind: 'close' } satisfies AppendWorkerRequest);
     // Closing checkpoints the WAL: a thread starved by another process would hold up a SIGTERM for seconds.
-    const starved = setTimeout(() => this.scheduling.starved(), CLOSE_RESCUE_MS);
+    const slow = setTimeout(() => this.scheduling.starved(true), CLOSE_RESCUE_MS).unref();
     await exited;
-    clearTimeout(starved);
+    clearTimeout(slow);
   }
 }
