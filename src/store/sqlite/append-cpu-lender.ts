@@ -134,7 +134,10 @@ export class CpuLender {
       this.lending = true;
       this.ownSteps = 0;
     }
-    if (now - oldest.sentAt >= this.options.rescueMs) this.onStarved();
+    // While lending, loans are the remedy (a raise would let the writer preempt requests for 2 s); only a batch that
+    // loans have not finished in four times as long is looked into.
+    const pendingMs = now - oldest.sentAt;
+    if (pendingMs >= this.options.rescueMs * (this.lending ? 4 : 1)) this.onStarved();
     // A batch whose last part is still to come cannot be finished: a loan then only idles the CPU.
     if (this.lending && oldest.sentAt !== Infinity) this.lend(oldest.seq, oldest.backlogged ? this.options.backlogLendMs : this.options.lendMs);
     this.seenSteps = Atomics.load(this.progress, STEPS);

@@ -31,7 +31,8 @@ type SchedulingState = 'none' | 'lowering' | 'idle' | 'raising' | 'raised' | 'fi
  * thread gets ~0.3 % of a CPU beside one busy nice-0 process (weight 3 vs 1024). Measured pinned to one CPU beside a
  * busy loop: 10 awaited 50-event appends took 7.1-8.2 s (72 ms alone), every thread batch ~1.5 s; raised, 0.53-1.93
  * s (~25 % of that CPU at nice 5). Closing (a WAL checkpoint, which a SIGTERM waits for) took 4.5-4.7 s there;
- * raised when not done after 250 ms, 0.32-1.21 s. Only a thread that spent half of 100 ms waiting for a CPU is raised,
+ * raised when not done after 250 ms, 0.32-1.21 s. A batch is looked into 250 ms after it was sent whole (1 s while
+ * the CpuLender lends, which is the remedy there). Only a thread that spent half of 100 ms waiting for a CPU is raised,
  * not one blocked in I/O or busy with a big batch, and it goes back to SCHED_IDLE HOLD_MS after the raise, so requests
  * again preempt it; still starved, it is raised again.
  *
