@@ -4,22 +4,14 @@
  * this event loop idle in between. Prints one JSON line: how long the appends took, the thread's stats, rows stored,
  * and how many of this process's threads run at SCHED_IDLE right after the appends and 2.6 s later.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SqliteLedger } from '../../src/store/sqlite/sqlite-ledger.js';
 import { makeEvent } from './make-event.js';
+import { SCHED_IDLE, threadSchedules } from './thread-schedules.js';
 
-/** Threads of this process whose scheduling policy (field 41 of /proc/<pid>/task/<tid>/stat) is SCHED_IDLE (5). */
-function idleThreads(): number {
-  let count = 0;
-  for (const tid of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3] === '5') count++;
-  }
-  return count;
-}
+const idleThreads = () => threadSchedules().filter((thread) => thread.policy === SCHED_IDLE).length;
 
 const [dir, batches = '10', events = '50'] = process.argv.slice(2);
 const ledger = SqliteLedger.open(join(dir!, 'ledger.db'));

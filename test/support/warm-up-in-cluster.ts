@@ -5,21 +5,20 @@
  */
 import cluster from 'node:cluster';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { loadConfig } from '../../src/config/load-config.js';
 import { warmUpGateway } from '../../src/gateway/connection-warm-up.js';
 
-type Message = { listening?: number; served?: number; warmUp?: unknown; ask?: 'count' };
+type Message = { listening?: true; served?: number; warmUp?: unknown; ask?: 'count' };
 
 if (cluster.isPrimary) {
   const serving = cluster.fork({ ROLE: 'serve' });
-  const [first] = (await once(serving, 'message')) as [Message];
+  await once(serving, 'message'); // listening
   const warming = cluster.fork({ ROLE: 'warm' });
   const [done] = (await once(warming, 'message')) as [Message];
   serving.send({ ask: 'count' } satisfies Message);
   const [count] = (await once(serving, 'message')) as [Message];
-  process.stdout.write(`${JSON.stringify({ port: first.listening, served: count.served, warmUp: done.warmUp })}\n`);
+  process.stdout.write(`${JSON.stringify({ served: count.served, warmUp: done.warmUp })}\n`);
   serving.kill();
   warming.kill();
 } else if (process.env.ROLE === 'serve') {
@@ -28,7 +27,7 @@ if (cluster.isPrimary) {
     served++;
     res.writeHead(500).end();
   });
-  server.listen(0, '127.0.0.1', () => process.send!({ listening: (server.address() as AddressInfo).port } satisfies Message));
+  server.listen(0, '127.0.0.1', () => process.send!({ listening: true } satisfies Message));
   process.on('message', () => process.send!({ served } satisfies Message));
 } else {
   const result = await warmUpGateway(loadConfig(null, {}, {}));

@@ -26,6 +26,9 @@ export interface CpuLendingOptions {
   rescueMs?: number;
 }
 
+/** Default CpuLendingOptions.rescueMs; also how long a close may take before its thread is raised. */
+export const RESCUE_MS = 250;
+
 /** Cells of the progress array the worker writes and the lender reads. */
 export const STEPS = 0;
 export const FINISHED = 1;
@@ -88,7 +91,7 @@ export class CpuLender {
   ) {
     this.options = {
       stallMs: options.stallMs ?? 20, checkEveryMs: options.checkEveryMs ?? 5,
-      lendMs: options.lendMs ?? 1, backlogLendMs: options.backlogLendMs ?? 4, rescueMs: options.rescueMs ?? 250,
+      lendMs: options.lendMs ?? 1, backlogLendMs: options.backlogLendMs ?? 4, rescueMs: options.rescueMs ?? RESCUE_MS,
     };
   }
 

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 
 /**
- * How long a raised thread stays raised. Not renewed by traffic: in the benchmark a
- * hold renewed by every drained batch kept a thread raised once for a whole run, and at one connection its nice-5
- * slices then added to the p99 (+1.52 to +2.61 ms against +1.24 to +1.72 unraised, 3 alternating pairs).
+ * How long a raised thread stays raised. Not renewed by traffic: a hold renewed by every drained batch never ends
+ * under steady load, and with it at one connection the benchmark's added p99 was +1.52 to +2.61 ms against +1.24 to
+ * +1.72 for the code before (3 alternating pairs; the writer's nice-5 slices the likely cause, not measured apart).
  */
 const HOLD_MS = 2_000;
 /** How long the thread's run-queue wait is watched before it is judged starved or not. */
@@ -27,11 +28,11 @@ type SchedulingState = 'none' | 'lowering' | 'idle' | 'raising' | 'raised' | 'fi
  * then waited a median 1.35 ms before their handler ran, mostly while a batch was being inserted.
  *
  * Raised back to the normal policy (at the worker's nice 5) while another process, not this event loop, takes its
- * CPU. The CpuLender cannot help there: the CPU it frees by sleeping goes to the other process, and a SCHED_IDLE
- * thread gets ~0.3 % of a CPU beside one busy nice-0 process (weight 3 vs 1024). Measured pinned to one CPU beside a
- * busy loop: 10 awaited 50-event appends took 7.1-8.2 s (72 ms alone), every thread batch ~1.5 s; raised, 0.53-1.93
- * s (~25 % of that CPU at nice 5). Closing (a WAL checkpoint, which a SIGTERM waits for) took 4.5-4.7 s there;
- * raised when not done after 250 ms, 0.32-1.21 s. A batch is looked into 250 ms after it was sent whole (1 s while
+ * CPU. The CpuLender cannot help there: the CPU it frees by sleeping goes to the other process, and by weight (3 vs
+ * 1024) a SCHED_IDLE thread is due ~0.3 % of a CPU beside one busy nice-0 process (~25 % at nice 5: 335). Measured
+ * pinned to one CPU beside a busy loop: 10 awaited 50-event appends took 7.1-8.2 s (72 ms alone; the 5 that went
+ * through the thread ~1.5 s each), raised 0.53-1.93 s. Closing (a WAL checkpoint, which a SIGTERM waits for) took
+ * 4.5-4.7 s there; raised when not done after 250 ms, 0.32-1.35 s. A batch is looked into 250 ms after it was sent whole (1 s while
  * the CpuLender lends, which is the remedy there). Only a thread that spent half of 100 ms waiting for a CPU is raised,
  * not one blocked in I/O or busy with a big batch, and it goes back to SCHED_IDLE HOLD_MS after the raise, so requests
  * again preempt it; still starved, it is raised again.
@@ -46,8 +47,8 @@ export class AppendThreadScheduling {
   private tid = 0;
   private lowerTimer: NodeJS.Timeout | null = null;
   private raises = 0;
-  /** Wall time and the thread's run-queue wait (both in ns) when the current watch began. */
-  private watchFrom: { at: bigint; waitNs: bigint } | null = null;
+  /** When the current watch began (performance.now()) and the thread's run-queue wait then, both in ms. */
+  private watchFrom: { at: number; waitMs: number } | null = null;
 
   /** Times the thread was raised so far. */
   get count(): number {
@@ -68,11 +69,18 @@ export class AppendThreadScheduling {
   /**
    * The oldest batch (or the close) has been pending a long while: raise the thread if, over the last WATCH_MS, it
    * spent at least half the time waiting for a CPU (not in I/O, like a checkpoint's fsync, nor running a big batch).
-   * Called repeatedly while that lasts; raises once per episode. `closing`: no request can be preempted any more, so a
-   * slow close is raised without watching first.
+   * Called repeatedly while that lasts; raises once per episode.
    */
-  starved(closing = false): void {
-    if (this.state !== 'idle' || (!closing && !this.waitingForCpu())) return;
+  starved(): void {
+    if (this.state === 'idle' && this.waitingForCpu()) this.raise();
+  }
+
+  /** The close has taken a long while: no request can be preempted any more, so raise without watching first. */
+  closingSlowly(): void {
+    if (this.state === 'idle') this.raise();
+  }
+
+  private raise(): void {
     this.state = 'raising';
     this.chrt('--other', (ok) => {
       this.state = ok ? 'raised' : 'fixed';
@@ -96,26 +104,28 @@ export class AppendThreadScheduling {
   }
 
   /**
-   * Whether the thread waited on the run queue for STARVED_WAIT_SHARE of the last WATCH_MS (schedstat's second
-   * field). A first call, or one after a pause, starts a watch and answers no. Without schedstat: never starved.
+   * Whether the thread waited on the run queue for STARVED_WAIT_SHARE of the last WATCH_MS. Reads /proc once per
+   * watch (the lender calls every 5 ms). A first call, or one after a pause, starts a watch and answers no. Without
+   * schedstat: never starved.
    */
   private waitingForCpu(): boolean {
-    let waitNs: bigint;
-    try {
-      waitNs = BigInt(readFileSync(`/proc/self/task/${this.tid}/schedstat`, 'latin1').split(' ')[1]!);
-    } catch {
-      return false;
-    }
-    const at = process.hrtime.bigint();
+    const at = performance.now();
     const from = this.watchFrom;
-    const elapsed = from === null ? 0n : at - from.at;
-    if (from === null || elapsed > BigInt(WATCH_MS * 4) * 1_000_000n) {
-      this.watchFrom = { at, waitNs };
-      return false;
+    if (from !== null && at - from.at < WATCH_MS) return false;
+    const waitMs = this.runQueueWaitMs();
+    if (waitMs === null) return false;
+    this.watchFrom = { at, waitMs };
+    if (from === null || at - from.at > WATCH_MS * 4) return false;
+    return waitMs - from.waitMs >= STARVED_WAIT_SHARE * (at - from.at);
+  }
+
+  /** The thread's time spent waiting on a run queue so far (schedstat's second field, ns), in ms; null if unknown. */
+  private runQueueWaitMs(): number | null {
+    try {
+      return Number(readFileSync(`/proc/self/task/${this.tid}/schedstat`, 'latin1').split(' ')[1]) / 1e6;
+    } catch {
+      return null;
     }
-    if (elapsed < BigInt(WATCH_MS) * 1_000_000n) return false;
-    this.watchFrom = { at, waitNs };
-    return Number(waitNs - from.waitNs) >= STARVED_WAIT_SHARE * Number(elapsed);
   }
 
   /** The worker is gone: forget its thread (a new worker reports its own). */

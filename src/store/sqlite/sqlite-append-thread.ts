@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop, setTimeout as delay } from 'node:time
 import { Worker } from 'node:worker_threads';
 import type { UsageEvent } from '../../core/usage-event.js';
 import { encodeEventInto } from './sqlite-row-codec.js';
-import { CpuLender, PROGRESS_CELLS, type CpuLendingOptions, type OldestBatch } from './append-cpu-lender.js';
+import { CpuLender, PROGRESS_CELLS, RESCUE_MS, type CpuLendingOptions, type OldestBatch } from './append-cpu-lender.js';
 import { AppendThreadScheduling } from './append-thread-scheduling.js';
 
 /** What the append worker is started with: the database file, the ledger options it opens it with, its progress cell. */
@@ -43,8 +43,6 @@ const HANDOFF_INTERVAL_MS = 1;
  * 16-connection throughput (3 alternating pairs each).
  */
 const BACKLOG_HANDOFF_EVENTS = 256;
-/** A close (WAL checkpoint) not done after this long is treated like a starved batch (AppendThreadScheduling). */
-const CLOSE_RESCUE_MS = 250;
 /** A big batch (bulk ingest) crosses in this many parts at most, so its hand-off takes a few milliseconds, not seconds. */
 const HANDOFF_MAX_PARTS = 8;
 
@@ -226,7 +224,7 @@ export class SqliteAppendThread {
     // Messages are handled in order, so 'close' runs after every append already sent.
     worker.postMessage({ kind: 'close' } satisfies AppendWorkerRequest);
     // Closing checkpoints the WAL: a thread starved by another process would hold up a SIGTERM for seconds.
-    const slow = setTimeout(() => this.scheduling.starved(true), CLOSE_RESCUE_MS).unref();
+    const slow = setTimeout(() => this.scheduling.closingSlowly(), RESCUE_MS).unref();
     await exited;
     clearTimeout(slow);
   }
